@@ -1,0 +1,185 @@
+"""Build sites: gather and check every input first, then render, then swap in.
+
+`build(options)` is what `atlasgen build` calls; tests call it directly.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .collections import Collection, load_collection
+from .errors import AtlasError, ConfigError, Location, Problem
+from .output import OutputFolder
+from .progress import Progress
+from .records import Catalogue, catalogue_from_snapshot
+from .render.environment import make_environment, static_dirs, theme_dirs
+from .render.site import SitePlan, SiteRenderer, plan_site
+from .sites import Site, find_sites, load_site
+from .snapshot import read_snapshot
+
+DEFAULT_SNAPSHOT = "catalogue/esrf-public.xml"
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a project keeps its inputs; every path is relative to its root."""
+
+    root: Path
+
+    @property
+    def site_config(self) -> Path:
+        return self.root / "site_config"
+
+    @property
+    def collections(self) -> Path:
+        return self.root / "collections"
+
+    @property
+    def themes(self) -> Path:
+        return self.root / "themes"
+
+    def shown(self, path: Path) -> str:
+        """A path as the user should read it in messages: relative to the project when inside it."""
+        try:
+            return str(path.resolve().relative_to(self.root.resolve()))
+        except ValueError:
+            return str(path)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    project: Path = Path(".")
+    sites: tuple[str, ...] = ()  # empty: every site in site_config/
+    snapshot: Path | None = None
+    out: Path | None = None  # folder holding one folder per site
+    quiet: bool = False
+
+
+@dataclass
+class SiteReport:
+    name: str
+    output: Path
+    pages: int
+    files: int
+    datasets: int
+    dois: int
+
+
+@dataclass
+class BuildReport:
+    sites: list[SiteReport] = field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def build(options: BuildOptions, log: Callable[[str], None] | None = None) -> BuildReport:
+    """Build the chosen sites; raises AtlasError on bad input, leaving every old site as it was."""
+    started = time.perf_counter()
+    log = log or (lambda message: None)
+    project = Project(options.project)
+    report = BuildReport()
+    clock = _Clock(report)
+
+    sites = _load_sites(project, options.sites)
+    snapshot_path = options.snapshot or project.root / DEFAULT_SNAPSHOT
+    with clock("snapshot"):
+        snapshot = read_snapshot(snapshot_path)
+    with clock("records"):
+        catalogue = catalogue_from_snapshot(snapshot)
+    log(f"snapshot {project.shown(snapshot_path)}: {len(catalogue.datasets)} datasets, "
+        f"{len(catalogue.publications)} DOIs")
+    with clock("plan"):
+        collections = _load_collections(project, sites, catalogue)
+        plans = [plan_site(site, [collections[name] for name in site.config.collections], catalogue)
+                 for site in sites]
+    out_root = options.out or project.root / "site"
+    outputs: list[tuple[SitePlan, OutputFolder]] = []
+    try:
+        with clock("render"):
+            for plan in plans:
+                output = OutputFolder(out_root / plan.site.name)
+                outputs.append((plan, output))
+                _render(plan, catalogue, project, output, options.quiet)
+        with clock("publish"):
+            for plan, output in outputs:
+                output.publish()
+    except BaseException:
+        for _, output in outputs:
+            output.discard()
+        raise
+    for plan, output in outputs:
+        report.sites.append(SiteReport(plan.site.name, output.target, plan.page_count, len(output.hashes),
+                                       len(plan.links.datasets), len(plan.dois)))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _load_sites(project: Project, names: tuple[str, ...]) -> list[Site]:
+    available = {path.stem: path for path in find_sites(project.site_config)}
+    if not available:
+        raise ConfigError(Problem(Location(project.shown(project.site_config)), "no site configs (*.yml) here"))
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise ConfigError([Problem(Location(project.shown(project.site_config)),
+                                   f"no site '{name}'; sites here: {', '.join(sorted(available))}")
+                           for name in unknown])
+    chosen = names or tuple(sorted(available))
+    return _gather(lambda name: load_site(available[name], project.shown(available[name])), chosen)
+
+
+def _load_collections(project: Project, sites: list[Site], catalogue: Catalogue) -> dict[str, Collection]:
+    names = sorted({name for site in sites for name in site.config.collections})
+    problems = []
+    for site in sites:
+        for index, name in enumerate(site.config.collections):
+            if not (project.collections / f"{name}.yml").is_file():
+                problems.append(site.document.problem(("collections", index), f"no file collections/{name}.yml"))
+    if problems:
+        raise ConfigError(problems)
+
+    def load(name: str) -> Collection:
+        path = project.collections / f"{name}.yml"
+        return load_collection(path, catalogue, project.shown(path))
+
+    return dict(zip(names, _gather(load, names)))
+
+
+def _gather(load: Callable, names) -> list:
+    """Load every item, collecting all errors instead of stopping at the first file."""
+    loaded, problems = [], []
+    for name in names:
+        try:
+            loaded.append(load(name))
+        except AtlasError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ConfigError(problems)
+    return loaded
+
+
+def _render(plan: SitePlan, catalogue: Catalogue, project: Project, output: OutputFolder, quiet: bool) -> None:
+    config = plan.site.config
+    override = plan.site.source_path(config.templates) if config.templates else None
+    dirs = theme_dirs(project.themes, config.theme, override)
+    renderer = SiteRenderer(plan, catalogue, make_environment(dirs), output, static_dirs(dirs))
+    with Progress(f"{plan.site.name}", plan.page_count, enabled=not quiet and sys.stderr.isatty()) as progress:
+        renderer.render(progress.advance)
+
+
+class _Clock:
+    def __init__(self, report: BuildReport):
+        self.report = report
+
+    def __call__(self, name: str) -> "_Clock":
+        self.name = name
+        return self
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc) -> None:
+        self.report.timings[self.name] = self.report.timings.get(self.name, 0.0) + time.perf_counter() - self.started

@@ -1,0 +1,279 @@
+"""Collection schemas (`collections/*.yml`): which records belong and how to show them.
+
+A schema is data, validated against the typed model below and against the
+catalogue it is applied to: an unknown key, a wrong type, or a field that
+names no parameter is an error naming file, line and key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .errors import ConfigError, Problem
+from .records import Catalogue, Dataset
+from .validation import ConfigModel, suggest, validate_document
+from .vocabulary import esrf_parameters
+from .yamlfile import KeyPath, YamlDocument, load_yaml
+
+# Values every dataset has, whatever its parameters: usable as fields by these names
+# without declaring them, or through `attribute:` in a field of another name.
+ATTRIBUTES = {
+    "name": ("Name", "the dataset's name"),
+    "title": ("Title", "the title of its first DOI, else its name"),
+    "description": ("Description", "the dataset's description, else its first DOI's"),
+    "doi": ("DOI", "its first DOI"),
+    "instrument": ("Instrument", "its instruments (beamlines)"),
+    "technique": ("Technique", "its techniques"),
+    "proposal": ("Proposal", "the investigation (proposal) name"),
+    "proposal_title": ("Proposal title", "the investigation title"),
+    "visit": ("Visit", "the investigation visit id"),
+    "sample": ("Sample", "the sample name"),
+    "dataset_type": ("Dataset type", "the ICAT dataset type (raw, processed, ...)"),
+    "start_date": ("Date", "when the dataset was started (its scan date)"),
+    "end_date": ("End date", "when the dataset ended"),
+    "publication_year": ("Publication year", "the year its first DOI was published"),
+    "licence": ("Licence", "the licence of its first DOI"),
+    "creators": ("Creators", "the creators of its first DOI"),
+    "keywords": ("Keywords", "keywords of its investigation and DOIs"),
+    "file_count": ("Files", "number of files"),
+    "total_size": ("Size", "total size of its files"),
+    "volume_source": ("Volume", "the multiscale volume a viewer opens"),
+}
+NUMERIC_ATTRIBUTES = {"publication_year", "file_count", "total_size"}
+DATE_ATTRIBUTES = {"start_date", "end_date"}
+
+FacetType = Literal["terms", "range", "text", "hierarchy", "date"]
+
+
+class FieldSpec(ConfigModel):
+    """One value a collection shows: from a parameter, several parameters, or a dataset attribute."""
+
+    label: str | None = None
+    parameter: str | None = None
+    parameters: list[str] | None = None
+    attribute: str | None = None
+    unit: str | None = Field(None, description="shown after numbers; overrides the parameter's units")
+    digits: int | None = Field(None, ge=0, le=12, description="decimals for numbers")
+    values: dict[str, str] = Field(default_factory=dict, description="display labels for stored values")
+    join: str = ", "
+
+    @model_validator(mode="after")
+    def one_source(self) -> "FieldSpec":
+        given = [name for name in ("parameter", "parameters", "attribute") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'parameter', 'parameters' or 'attribute'")
+        return self
+
+    @field_validator("attribute")
+    @classmethod
+    def known_attribute(cls, value: str | None) -> str | None:
+        if value is not None and value not in ATTRIBUTES:
+            raise ValueError(f"expected one of [{', '.join(ATTRIBUTES)}], got '{value}'{suggest(value, ATTRIBUTES)}")
+        return value
+
+    @property
+    def sources(self) -> list[str]:
+        return self.parameters or ([self.parameter] if self.parameter else [])
+
+
+class Select(ConfigModel):
+    """Which datasets belong: every given rule must match (a list matches any of its items)."""
+
+    investigations: list[str] = Field(default_factory=list)
+    instruments: list[str] = Field(default_factory=list)
+    techniques: list[str] = Field(default_factory=list)
+    dois: list[str] = Field(default_factory=list)
+    datasets: list[str] = Field(default_factory=list)
+    parameters: dict[str, list[str]] = Field(default_factory=dict)
+    with_doi: bool = False
+
+
+class Group(ConfigModel):
+    label: str
+    fields: list[str]
+
+
+class Facet(ConfigModel):
+    field: str
+    type: FacetType | None = None
+    label: str | None = None
+    show: int = Field(8, ge=1, description="values shown before 'show more'")
+    fields: list[str] = Field(default_factory=list, description="more fields a text facet searches")
+    bins: int = Field(12, ge=2, le=100, description="histogram bars of a range facet")
+
+
+class Card(ConfigModel):
+    title: list[str] = Field(default_factory=lambda: ["title"])
+    fields: list[str] = Field(default_factory=list)
+    text: str | None = None
+
+
+class SortOption(ConfigModel):
+    field: str
+    label: str | None = None
+    descending: bool = False
+
+
+class Sort(ConfigModel):
+    default: str = Field(description="the key of the default sort option")
+    options: dict[str, SortOption]
+
+
+class Search(ConfigModel):
+    fields: dict[str, float] = Field(description="searched fields and their boosts")
+    placeholder: str = "Search datasets"
+
+
+class Viewer(ConfigModel):
+    layout: Literal["4panel", "xy", "xz", "yz", "3d", "xy-3d", "xz-3d", "yz-3d"] = "4panel"
+    shader: str | None = None
+    contrast: tuple[float, float] | None = Field(None, description="window of data values shown black..white")
+
+
+class CollectionConfig(ConfigModel):
+    title: str
+    description: str = ""
+    select: Select = Field(default_factory=Select)
+    fields: dict[str, FieldSpec]
+    title_fields: list[str] = Field(default_factory=lambda: ["title"])
+    groups: list[Group]
+    card: Card
+    facets: list[Facet] = Field(default_factory=list)
+    sort: Sort
+    search: Search
+    viewer: Viewer = Field(default_factory=Viewer)
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A validated collection schema and the datasets it selects."""
+
+    name: str
+    config: CollectionConfig
+    keys: tuple[str, ...]  # selected datasets, sorted by key
+    document: YamlDocument
+
+    def facet_type(self, facet: Facet, catalogue: Catalogue) -> str:
+        if facet.type:
+            return facet.type
+        kind = field_kind(self.config.fields[facet.field], catalogue)
+        return {"number": "range", "date": "date"}.get(kind, "terms")
+
+
+def field_kind(spec: FieldSpec, catalogue: Catalogue) -> str:
+    """'number', 'date' or 'text': how a field's values compare and display."""
+    if spec.attribute:
+        if spec.attribute in NUMERIC_ATTRIBUTES:
+            return "number"
+        return "date" if spec.attribute in DATE_ATTRIBUTES else "text"
+    info = catalogue.parameter_types.get(spec.sources[0])
+    if info is None:
+        return "text"
+    return {"NUMERIC": "number", "DATE_AND_TIME": "date"}.get(info.value_type, "text")
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_collection(path: Path, catalogue: Catalogue, display_path: str | None = None) -> Collection:
+    document = load_yaml(path, display_path=display_path)
+    config = validate_document(CollectionConfig, document)
+    config = _with_attribute_fields(config)
+    problems = _check_references(config, document, catalogue)
+    keys, select_problems = _select(config.select, catalogue, document)
+    problems += select_problems
+    if not problems and not keys:
+        problems.append(document.problem(("select",), "selects no dataset of the snapshot"))
+    if problems:
+        raise ConfigError(problems)
+    return Collection(name=Path(path).stem, config=config, keys=tuple(keys), document=document)
+
+
+def _with_attribute_fields(config: CollectionConfig) -> CollectionConfig:
+    """Every attribute is a field by its own name, unless the schema defines that name."""
+    implicit = {name: FieldSpec(label=label, attribute=name) for name, (label, _) in ATTRIBUTES.items()}
+    return config.model_copy(update={"fields": {**implicit, **config.fields}})
+
+
+def _check_references(config: CollectionConfig, document: YamlDocument, catalogue: Catalogue) -> list[Problem]:
+    """Every field named anywhere exists; every parameter a field reads exists in the snapshot."""
+    problems = []
+    known = set(config.fields)
+    # A name of the ESRF vocabulary is no typo, even where this snapshot has no value for it.
+    parameters = set(catalogue.parameter_types) | set(esrf_parameters())
+
+    def check_field(path: KeyPath, name: str) -> None:
+        if name not in known:
+            problems.append(document.problem(path, f"names no field of 'fields'{suggest(name, known)}"))
+
+    for name, spec in config.fields.items():
+        for index, parameter in enumerate(spec.sources):
+            if parameter not in parameters:
+                path: KeyPath = ("fields", name, "parameters", index) if spec.parameters else ("fields", name, "parameter")
+                problems.append(document.problem(path, f"no parameter '{parameter}' in the snapshot"
+                                                       f"{suggest(parameter, parameters)}"))
+    for index, name in enumerate(config.title_fields):
+        check_field(("title_fields", index), name)
+    for g, group in enumerate(config.groups):
+        for f, name in enumerate(group.fields):
+            check_field(("groups", g, "fields", f), name)
+    for f, name in enumerate(config.card.title):
+        check_field(("card", "title", f), name)
+    for f, name in enumerate(config.card.fields):
+        check_field(("card", "fields", f), name)
+    if config.card.text:
+        check_field(("card", "text"), config.card.text)
+    for f, facet in enumerate(config.facets):
+        check_field(("facets", f, "field"), facet.field)
+        for e, name in enumerate(facet.fields):
+            check_field(("facets", f, "fields", e), name)
+    for key, option in config.sort.options.items():
+        check_field(("sort", "options", key, "field"), option.field)
+    if config.sort.default not in config.sort.options and config.sort.default != "relevance":
+        problems.append(document.problem(("sort", "default"), f"names no sort option{suggest(config.sort.default, config.sort.options)}"))
+    for name in config.search.fields:
+        check_field(("search", "fields", name), name)
+    return problems
+
+
+def _select(select: Select, catalogue: Catalogue, document: YamlDocument) -> tuple[list[str], list[Problem]]:
+    problems = []
+    datasets = list(catalogue.datasets.values())
+    rules = {
+        "investigations": lambda d: {d.investigation.name},
+        "instruments": lambda d: {i.name for i in d.instruments},
+        "techniques": lambda d: {t.name for t in d.techniques},
+        "dois": lambda d: set(d.doi_list),
+        "datasets": lambda d: {d.name},
+    }
+    for rule, values_of in rules.items():
+        wanted = getattr(select, rule)
+        if not wanted:
+            continue
+        present = set().union(*(values_of(d) for d in catalogue.datasets.values()))
+        for index, value in enumerate(wanted):
+            if value not in present:
+                problems.append(document.problem(("select", rule, index),
+                                                 f"no dataset has '{value}'{suggest(value, present)}"))
+        chosen = set(wanted)
+        datasets = [d for d in datasets if values_of(d) & chosen]
+    for name, values in select.parameters.items():
+        if name not in catalogue.parameter_types:
+            problems.append(document.problem(("select", "parameters", name), f"no parameter '{name}' in the snapshot"
+                                                                            f"{suggest(name, catalogue.parameter_types)}"))
+        datasets = [d for d in datasets if _parameter_text(d, name) in values]
+    if select.with_doi:
+        datasets = [d for d in datasets if d.doi_list]
+    return sorted(d.key for d in datasets), problems
+
+
+def _parameter_text(dataset: Dataset, name: str) -> str | None:
+    parameter = dataset.parameter(name)
+    if parameter is None or parameter.value is None:
+        return None
+    value = parameter.value
+    return f"{value:g}" if isinstance(value, float) else str(value)

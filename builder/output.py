@@ -1,0 +1,76 @@
+"""Write a site into a fresh folder, then swap it in: a failed build changes nothing.
+
+The folder is made beside the target (same file system), so the swap is a
+rename. On Linux the two folders are exchanged atomically (renameat2); on
+other systems the old folder is moved aside first and restored on failure.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+class OutputFolder:
+    """A temporary folder that becomes `target` on publish(), or vanishes on discard()."""
+
+    def __init__(self, target: Path):
+        self.target = target.resolve()
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
+        os.chmod(self.folder, 0o755)
+        self.hashes: dict[str, str] = {}  # relative path -> sha256 of its bytes
+        self._made_dirs: set[Path] = set()
+
+    def write(self, relative: str, data: bytes | str) -> None:
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        path = self.folder / relative
+        parent = path.parent
+        if parent not in self._made_dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(parent)
+        path.write_bytes(payload)
+        self.hashes[relative] = hashlib.sha256(payload).hexdigest()
+
+    def exists(self, relative: str) -> bool:
+        return relative in self.hashes
+
+    def publish(self) -> None:
+        if self.target.exists() and _exchange(self.folder, self.target):
+            shutil.rmtree(self.folder)  # now holds the previous site
+            return
+        aside = None
+        if self.target.exists():
+            aside = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
+            aside.rmdir()
+            os.rename(self.target, aside)
+        try:
+            os.rename(self.folder, self.target)
+        except OSError:
+            if aside is not None:
+                os.rename(aside, self.target)
+            raise
+        if aside is not None:
+            shutil.rmtree(aside)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step where the kernel offers it."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE)
+    return result == 0

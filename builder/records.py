@@ -1,0 +1,622 @@
+"""Plain typed records derived from a snapshot: one per dataset, one per DOI.
+
+Everything downstream (collections, pages, exports) reads these records and
+never the snapshot's entities. Records are frozen; a Catalogue holds them,
+sorted by key, with the links between them worked out once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+from .snapshot import Entity, Snapshot
+
+DOI_PREFIXES = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
+NEUROGLANCER_SCHEMES = ("n5", "zarr", "zarr2", "zarr3", "precomputed")
+CREDIT_ROLES = frozenset({
+    "Conceptualization", "Data curation", "Formal analysis", "Funding acquisition", "Investigation",
+    "Methodology", "Project administration", "Resources", "Software", "Supervision", "Validation",
+    "Visualization", "Writing – original draft", "Writing – review & editing",
+})
+EMPTY: Mapping = MappingProxyType({})
+
+
+def normalise_doi(text: str | None) -> str | None:
+    """'DOI:10.1/x', 'https://doi.org/10.1/x' -> '10.1/x'."""
+    if not text:
+        return None
+    doi = DOI_PREFIXES.sub("", text.strip())
+    return doi or None
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One ICAT parameter value with its type's name and units."""
+
+    name: str
+    units: str = ""
+    number: float | None = None
+    text: str | None = None
+    when: str | None = None  # ISO 8601 date-time
+    low: float | None = None  # ICAT rangeBottom
+    high: float | None = None  # ICAT rangeTop
+    error: float | None = None
+
+    @property
+    def value(self) -> float | str | None:
+        if self.number is not None:
+            return self.number
+        return self.text if self.text is not None else self.when
+
+
+@dataclass(frozen=True, slots=True)
+class Affiliation:
+    name: str
+    identifier: str | None = None  # e.g. "ROR:024mw5h28"
+    full_reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A creator or contributor of a publication, in publication order."""
+
+    name: str  # as shown: "Given Family", or an organisation's name
+    given_name: str | None = None
+    family_name: str | None = None
+    orcid: str | None = None
+    affiliations: tuple[Affiliation, ...] = ()
+    roles: tuple[str, ...] = ()  # CRediT roles
+    contributor_type: str = "Creator"  # DataCite's type for non-creators
+    is_organisation: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedItem:
+    identifier: str
+    identifier_type: str  # DOI, URL, ...
+    relation_type: str  # DataCite relationType, e.g. IsSupplementTo
+    item_type: str  # DataCite resourceTypeGeneral, e.g. JournalArticle
+    title: str = ""
+    full_reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Funding:
+    funder_name: str
+    funder_identifier: str | None = None
+    award_number: str | None = None
+    award_title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Licence:
+    name: str
+    identifier: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DataFile:
+    name: str
+    size: int | None = None
+    location: str | None = None
+    format: str | None = None
+    description: str | None = None
+    checksum: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Volume:
+    """A multiscale volume a viewer can open."""
+
+    source: str  # e.g. n5://gs://bucket/path/
+    voxel_size_um: tuple[float, float, float]
+    shape: tuple[int, int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """Where a zoom sits inside another volume."""
+
+    target: str  # the other dataset's name
+    translation: tuple[float, float, float]
+    rotation: float = 0.0
+    scale: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    name: str
+    full_name: str | None = None
+    url: str | None = None
+    pid: str | None = None
+    facility: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Technique:
+    name: str
+    pid: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InvestigationUser:
+    name: str
+    role: str | None = None
+    orcid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Investigation:
+    name: str
+    visit_id: str = ""
+    title: str = ""
+    summary: str | None = None
+    doi: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    release_date: str | None = None
+    users: tuple[InvestigationUser, ...] = ()
+    keywords: tuple[str, ...] = ()
+    parameters: Mapping[str, Parameter] = field(default_factory=lambda: EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    name: str
+    pid: str | None = None
+    type: str | None = None
+    parameters: Mapping[str, Parameter] = field(default_factory=lambda: EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    key: str  # unique and stable: investigation/visit/name
+    name: str
+    investigation: Investigation
+    description: str | None = None
+    dataset_type: str | None = None
+    location: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    doi: str | None = None
+    instruments: tuple[Instrument, ...] = ()
+    techniques: tuple[Technique, ...] = ()
+    sample: Sample | None = None
+    parameters: Mapping[str, Parameter] = field(default_factory=lambda: EMPTY)
+    files: tuple[DataFile, ...] = ()
+    volume: Volume | None = None
+    registration: Registration | None = None
+    publication_dois: tuple[str, ...] = ()
+    input_locations: tuple[str, ...] = ()
+
+    def parameter(self, name: str) -> Parameter | None:
+        """A parameter of the dataset, else of its sample, else of its investigation."""
+        found = self.parameters.get(name)
+        if found is None and self.sample is not None:
+            found = self.sample.parameters.get(name)
+        if found is None:
+            found = self.investigation.parameters.get(name)
+        return found
+
+    @property
+    def doi_list(self) -> tuple[str, ...]:
+        own = (self.doi,) if self.doi and self.doi not in self.publication_dois else ()
+        return own + self.publication_dois
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    doi: str
+    title: str
+    description: str | None = None
+    publication_date: str | None = None
+    keywords: tuple[str, ...] = ()
+    resource_type: str = "Dataset"
+    publisher: str = ""
+    creators: tuple[Person, ...] = ()
+    contributors: tuple[Person, ...] = ()
+    dates: tuple[tuple[str, str], ...] = ()  # (date, DataCite dateType)
+    related_items: tuple[RelatedItem, ...] = ()
+    fundings: tuple[Funding, ...] = ()
+    licence: Licence | None = None
+    dataset_keys: tuple[str, ...] = ()
+
+    @property
+    def publication_year(self) -> int | None:
+        return int(self.publication_date[:4]) if self.publication_date else None
+
+
+@dataclass(frozen=True)
+class ParameterInfo:
+    name: str
+    units: str
+    value_type: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every record of a snapshot, and how they link to each other."""
+
+    date: str
+    datasets: Mapping[str, Dataset]
+    publications: Mapping[str, Publication]
+    parameter_types: Mapping[str, ParameterInfo]
+    children: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # registered zooms per volume
+    parent: Mapping[str, str] = field(default_factory=dict)
+    same_sample: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # processed results per input
+    inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def publications_of(self, dataset: Dataset) -> list[Publication]:
+        return [self.publications[doi] for doi in dataset.doi_list if doi in self.publications]
+
+
+# ---------------------------------------------------------------- building
+
+
+def catalogue_from_snapshot(snapshot: Snapshot) -> Catalogue:
+    builder = _RecordBuilder(snapshot)
+    datasets = {d.key: d for d in sorted(builder.datasets(), key=lambda d: d.key)}
+    publications = builder.publications(datasets)
+    datasets = _attach_publications(datasets, publications)
+    links = _links(datasets)
+    return Catalogue(date=snapshot.head.date, datasets=datasets, publications=publications,
+                     parameter_types=builder.parameter_infos(), **links)
+
+
+def _number(text: str | None) -> float | None:
+    if text is None or text.strip() == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _split(text: str | None, separator: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (text or "").split(separator) if part.strip())
+
+
+class _RecordBuilder:
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+        self._parameter_types: dict[str, tuple[str, str]] = {}
+        self._cache: dict[tuple[str, str], object] = {}
+
+    # ---- shared pieces
+
+    def _resolve(self, entity: Entity, name: str, kind: str) -> Entity | None:
+        return self.snapshot.resolve(entity.ref(name), kind)
+
+    def _cached(self, kind: str, entity: Entity | None, make):
+        if entity is None:
+            return None
+        key = (kind, str(id(entity)))
+        if key not in self._cache:
+            self._cache[key] = make(entity)
+        return self._cache[key]
+
+    def parameter_infos(self) -> dict[str, ParameterInfo]:
+        infos = {}
+        for entity in self.snapshot.of_kind("parameterType"):
+            name = entity.text("name") or ""
+            infos[name] = ParameterInfo(name, _units(entity.text("units")), entity.text("valueType") or "STRING",
+                                        entity.text("description"))
+        return dict(sorted(infos.items()))
+
+    def _parameter_type(self, parameter: Entity) -> tuple[str, str]:
+        ref = parameter.ref("type")
+        cache_key = ref.id if ref and ref.id else repr(ref.keys if ref else None)
+        found = self._parameter_types.get(cache_key)
+        if found is None:
+            entity = self.snapshot.resolve(ref, "parameterType")
+            if entity is not None:
+                found = (entity.text("name") or "", _units(entity.text("units")))
+            elif ref is not None and ref.keys:
+                found = (ref.keys.get("name", ""), _units(ref.keys.get("units")))
+            else:
+                found = ("", "")
+            self._parameter_types[cache_key] = found
+        return found
+
+    def parameters(self, entity: Entity) -> Mapping[str, Parameter]:
+        made: dict[str, Parameter] = {}
+        for item in entity.many("parameters"):
+            name, units = self._parameter_type(item)
+            if not name:
+                continue
+            values = item.values
+            made[name] = Parameter(
+                name=name, units=units, number=_number(values.get("numericValue")),  # type: ignore[arg-type]
+                text=values.get("stringValue"), when=values.get("dateTimeValue"),  # type: ignore[arg-type]
+                low=_number(values.get("rangeBottom")), high=_number(values.get("rangeTop")),  # type: ignore[arg-type]
+                error=_number(values.get("error")),  # type: ignore[arg-type]
+            )
+        return MappingProxyType(made) if made else EMPTY
+
+    def _instrument(self, entity: Entity) -> Instrument:
+        facility = self._resolve(entity, "facility", "facility")
+        return Instrument(name=entity.text("name") or "", full_name=entity.text("fullName"), url=entity.text("url"),
+                          pid=entity.text("pid"), facility=facility.text("name") if facility else None)
+
+    def _technique(self, entity: Entity) -> Technique:
+        return Technique(name=entity.text("name") or "", pid=entity.text("pid"), description=entity.text("description"))
+
+    def _investigation(self, entity: Entity) -> Investigation:
+        users = []
+        for item in entity.many("investigationUsers"):
+            user = self._resolve(item, "user", "user")
+            if user is not None:
+                users.append(InvestigationUser(user.text("fullName") or user.text("name") or "", item.text("role"),
+                                               user.text("orcidId")))
+        return Investigation(
+            name=entity.text("name") or "", visit_id=entity.text("visitId") or "", title=entity.text("title") or "",
+            summary=entity.text("summary"), doi=normalise_doi(entity.text("doi")),
+            start_date=entity.text("startDate"), end_date=entity.text("endDate"),
+            release_date=entity.text("releaseDate"), users=tuple(users),
+            keywords=tuple(sorted(k.text("name") or "" for k in entity.many("keywords"))),
+            parameters=self.parameters(entity),
+        )
+
+    def _sample(self, entity: Entity) -> Sample:
+        sample_type = self._resolve(entity, "type", "sampleType")
+        return Sample(name=entity.text("name") or "", pid=entity.text("pid"),
+                      type=sample_type.text("name") if sample_type else None, parameters=self.parameters(entity))
+
+    # ---- datasets
+
+    def datasets(self) -> Iterable[Dataset]:
+        files_by_dataset: dict[int, list[Entity]] = defaultdict(list)
+        for datafile in self.snapshot.of_kind("datafile"):
+            owner = self._resolve(datafile, "dataset", "dataset")
+            if owner is not None:
+                files_by_dataset[id(owner)].append(datafile)
+        for entity in self.snapshot.of_kind("dataset"):
+            yield self._dataset(entity, entity.many("datafiles") + files_by_dataset.get(id(entity), []))
+
+    def _dataset(self, entity: Entity, file_entities: list[Entity]) -> Dataset:
+        investigation = self._cached("investigation", self._resolve(entity, "investigation", "investigation"),
+                                     self._investigation) or Investigation(name="")
+        name = entity.text("name") or ""
+        dataset_type = self._resolve(entity, "type", "datasetType")
+        parameters = self.parameters(entity)
+        files = tuple(self._file(f) for f in sorted(file_entities, key=lambda f: f.text("name") or ""))
+        return Dataset(
+            key="/".join((investigation.name, investigation.visit_id, name)),
+            name=name,
+            investigation=investigation,
+            description=entity.text("description"),
+            dataset_type=dataset_type.text("name") if dataset_type else None,
+            location=entity.text("location"),
+            start_date=entity.text("startDate"),
+            end_date=entity.text("endDate"),
+            doi=normalise_doi(entity.text("doi")),
+            instruments=tuple(self._linked(entity, "datasetInstruments", "instrument", self._instrument)),
+            techniques=tuple(self._linked(entity, "datasetTechniques", "technique", self._technique)),
+            sample=self._cached("sample", self._resolve(entity, "sample", "sample"), self._sample),
+            parameters=parameters,
+            files=files,
+            volume=_volume(files, parameters),
+            registration=_registration(parameters),
+            input_locations=_split(parameters["input_datasets"].text if "input_datasets" in parameters else None, ","),
+        )
+
+    def _linked(self, entity: Entity, relation: str, name: str, make) -> list:
+        found = []
+        for link in entity.many(relation):
+            target = self._cached(name, self._resolve(link, name, name), make)
+            if target is not None:
+                found.append(target)
+        return found
+
+    def _file(self, entity: Entity) -> DataFile:
+        file_format = self._resolve(entity, "datafileFormat", "datafileFormat")
+        size = entity.text("fileSize")
+        return DataFile(name=entity.text("name") or "", size=int(size) if size else None,
+                        location=entity.text("location"), format=file_format.text("name") if file_format else None,
+                        description=entity.text("description"), checksum=entity.text("checksum"))
+
+    # ---- publications
+
+    def publications(self, datasets: Mapping[str, Dataset]) -> dict[str, Publication]:
+        keys_by_entity = {}
+        for entity in self.snapshot.of_kind("dataset"):
+            investigation = self._resolve(entity, "investigation", "investigation")
+            inv = (investigation.text("name") or "", investigation.text("visitId") or "") if investigation else ("", "")
+            keys_by_entity[id(entity)] = "/".join(inv + (entity.text("name") or "",))
+        users_by_publication: dict[int, list[Entity]] = defaultdict(list)
+        for user in self.snapshot.of_kind("dataPublicationUser"):
+            owner = self._resolve(user, "publication", "dataPublication")
+            if owner is not None:
+                users_by_publication[id(owner)].append(user)
+        found = {}
+        for entity in self.snapshot.of_kind("dataPublication"):
+            doi = normalise_doi(entity.text("pid"))
+            if doi is None:
+                continue
+            users = entity.many("users") + users_by_publication.get(id(entity), [])
+            found[doi] = self._publication(entity, doi, users, keys_by_entity, datasets)
+        return dict(sorted(found.items()))
+
+    def _publication(self, entity: Entity, doi: str, users: list[Entity], keys_by_entity: dict[int, str],
+                     datasets: Mapping[str, Dataset]) -> Publication:
+        content = self._resolve(entity, "content", "dataCollection")
+        facility = self._resolve(entity, "facility", "facility")
+        publication_type = self._resolve(entity, "type", "dataPublicationType")
+        creators, contributors = self._people(users)
+        dataset_keys: list[str] = []
+        licence = None
+        if content is not None:
+            for link in content.many("dataCollectionDatasets"):
+                target = self._resolve(link, "dataset", "dataset")
+                if target is not None and keys_by_entity.get(id(target)) in datasets:
+                    dataset_keys.append(keys_by_entity[id(target)])
+            rights = self.parameters(content).get("DOI_rights")
+            licence = _licence(rights.text) if rights and rights.text else None
+        return Publication(
+            doi=doi,
+            title=entity.text("title") or "",
+            description=entity.text("description"),
+            publication_date=entity.text("publicationDate"),
+            keywords=_split(entity.text("subject"), ";"),
+            resource_type=publication_type.text("name") or "Dataset" if publication_type else "Dataset",
+            publisher=(facility.text("fullName") or facility.text("name") or "") if facility else "",
+            creators=creators,
+            contributors=contributors,
+            dates=tuple((d.text("date") or "", d.text("dateType") or "") for d in entity.many("dates")),
+            related_items=tuple(_related_item(item) for item in entity.many("relatedItems")),
+            fundings=tuple(self._fundings(entity)),
+            licence=licence,
+            dataset_keys=tuple(sorted(dataset_keys)),
+        )
+
+    def _fundings(self, entity: Entity) -> Iterable[Funding]:
+        for link in entity.many("fundingReferences"):
+            funding = self._resolve(link, "funding", "fundingReference")
+            if funding is not None:
+                yield Funding(funding.text("funderName") or "", funding.text("funderIdentifier"),
+                              funding.text("awardNumber"), funding.text("awardTitle"))
+
+    def _people(self, users: list[Entity]) -> tuple[tuple[Person, ...], tuple[Person, ...]]:
+        """Creators and contributors in order; CRediT-role entries fold into their person."""
+        people: dict[tuple[str, str], dict] = {}
+        for item in sorted(users, key=lambda u: (u.text("orderKey") or "", u.text("contributorType") or "")):
+            kind = item.text("contributorType") or "Creator"
+            user = self._resolve(item, "user", "user")
+            who = item.text("orderKey") or (user.id if user else "") or item.text("fullName") or ""
+            is_role = kind in CREDIT_ROLES
+            slot = people.setdefault((who, "Creator" if is_role else kind), {"roles": [], "entries": []})
+            if is_role:
+                slot["roles"].append(kind)
+            slot["entries"].append((item, user, kind))
+        creators, contributors = [], []
+        for (who, kind), slot in people.items():
+            person = _person(slot["entries"], kind, tuple(slot["roles"]))
+            if person is not None:
+                (creators if kind == "Creator" else contributors).append(person)
+        return tuple(creators), tuple(contributors)
+
+
+def _person(entries: list[tuple[Entity, Entity | None, str]], kind: str, roles: tuple[str, ...]) -> Person | None:
+    main = next((e for e in entries if e[2] == kind), entries[0])
+    item, user, _ = main
+
+    def pick(name: str) -> str | None:
+        return item.text(name) or (user.text(name) if user is not None else None)
+
+    given, family = pick("givenName"), pick("familyName")
+    full = pick("fullName") or (user.text("name") if user is not None else None)
+    if given and family:
+        shown = f"{given} {family}"
+    elif full and ", " in full:
+        family_part, given_part = full.split(", ", 1)
+        shown, given, family = f"{given_part} {family_part}", given or given_part, family or family_part
+    else:
+        shown = full or ""
+    if not shown:
+        return None
+    affiliations = tuple(
+        Affiliation(a.text("name") or "", a.text("pid"), a.text("fullReference")) for a in item.many("affiliations")
+    )
+    return Person(name=shown, given_name=given, family_name=family,
+                  orcid=user.text("orcidId") if user is not None else None, affiliations=affiliations,
+                  roles=roles, contributor_type=kind, is_organisation=not (given or family))
+
+
+def _related_item(entity: Entity) -> RelatedItem:
+    identifier = entity.text("identifier") or ""
+    scheme, _, value = identifier.partition(":")
+    if value and scheme.isalpha() and scheme.upper() in {"DOI", "URL", "HANDLE", "ISBN", "ISSN", "ARK", "PMID", "ARXIV"}:
+        identifier_type, identifier = scheme.upper(), value
+    else:
+        identifier_type = "URL" if identifier.startswith(("http://", "https://")) else "DOI"
+    if identifier_type == "URL" and identifier.startswith("https://doi.org/"):
+        identifier_type, identifier = "DOI", identifier.removeprefix("https://doi.org/")
+    return RelatedItem(identifier=identifier, identifier_type={"HANDLE": "Handle", "ARXIV": "arXiv"}.get(
+        identifier_type, identifier_type), relation_type=entity.text("relationType") or "References",
+        item_type=entity.text("relatedItemType") or "Other", title=entity.text("title") or "",
+        full_reference=entity.text("fullReference"))
+
+
+def _licence(text: str) -> Licence:
+    """ESRF DOI_rights: 'name,identifier,URL'; a bare name or URL also works."""
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) >= 3:
+        return Licence(",".join(parts[:-2]), parts[-2] or None, parts[-1] or None)
+    if text.startswith(("http://", "https://")):
+        return Licence(text, None, text)
+    return Licence(text)
+
+
+def _units(units: str | None) -> str:
+    return "" if units in (None, "", "N/A", "NA", "n/a") else units
+
+
+def _volume(files: tuple[DataFile, ...], parameters: Mapping[str, Parameter]) -> Volume | None:
+    """The first file a viewer can open, with the voxel size from the reconstruction parameters."""
+    source = next((f.location for f in files if f.location and f.location.split("://", 1)[0] in NEUROGLANCER_SCHEMES),
+                  None)
+    sizes = [parameters.get(f"TOMOReconstruction_voxel_size_{axis}") for axis in "xyz"]
+    if source is None or sizes[0] is None or sizes[0].number is None:
+        return None
+    voxel = tuple(p.number if p is not None and p.number is not None else sizes[0].number for p in sizes)
+    counts = [parameters.get(f"TOMOReconstruction_nb_voxel_{axis}") for axis in "xyz"]
+    shape = tuple(int(p.number) for p in counts if p is not None and p.number is not None)
+    return Volume(source=source, voxel_size_um=voxel, shape=shape if len(shape) == 3 else None)  # type: ignore[arg-type]
+
+
+def _registration(parameters: Mapping[str, Parameter]) -> Registration | None:
+    target = parameters.get("Registration_target_dataset")
+    if target is None or not target.text:
+        return None
+
+    def number(name: str, default: float) -> float:
+        found = parameters.get(f"Registration_{name}")
+        return found.number if found is not None and found.number is not None else default
+
+    return Registration(target=target.text, translation=tuple(number(f"translation_{a}", 0.0) for a in "xyz"),  # type: ignore[arg-type]
+                        rotation=number("rotation", 0.0), scale=number("scale", 1.0))
+
+
+def _attach_publications(datasets: dict[str, Dataset], publications: dict[str, Publication]) -> dict[str, Dataset]:
+    dois: dict[str, list[str]] = defaultdict(list)
+    for publication in publications.values():
+        for key in publication.dataset_keys:
+            dois[key].append(publication.doi)
+    return {key: replace(d, publication_dois=tuple(dois[key])) if key in dois else d for key, d in datasets.items()}
+
+
+def _links(datasets: Mapping[str, Dataset]) -> dict[str, dict[str, tuple[str, ...]] | dict[str, str]]:
+    by_name: dict[str, list[str]] = defaultdict(list)
+    by_sample: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    by_location: dict[str, str] = {}
+    for key, dataset in datasets.items():
+        by_name[dataset.name].append(key)
+        if dataset.sample is not None:
+            by_sample[(dataset.investigation.name, dataset.investigation.visit_id, dataset.sample.name)].append(key)
+        if dataset.location:
+            by_location[dataset.location.rstrip("/")] = key
+    parent: dict[str, str] = {}
+    children: dict[str, list[str]] = defaultdict(list)
+    for key, dataset in datasets.items():
+        if dataset.registration and len(by_name.get(dataset.registration.target, [])) == 1:
+            parent[key] = by_name[dataset.registration.target][0]
+            children[parent[key]].append(key)
+    same_sample = {key: tuple(k for k in keys if k != key) for keys in by_sample.values() for key in keys if len(keys) > 1}
+    inputs: dict[str, tuple[str, ...]] = {}
+    derived: dict[str, list[str]] = defaultdict(list)
+    for key, dataset in datasets.items():
+        found = tuple(by_location[p.rstrip("/")] for p in dataset.input_locations if p.rstrip("/") in by_location)
+        if found:
+            inputs[key] = found
+            for source in found:
+                derived[source].append(key)
+    return {"parent": parent, "children": {k: tuple(v) for k, v in children.items()}, "same_sample": same_sample,
+            "inputs": inputs, "derived": {k: tuple(v) for k, v in derived.items()}}

@@ -1,0 +1,38 @@
+"""Citation text for a DOI in DataCite's recommended form.
+
+Creator (PublicationYear). Title. Publisher. ResourceType. Identifier
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..records import Person, Publication
+
+
+def initials(given: str) -> str:
+    """'Christoph P.E.' -> 'C. P. E.'; hyphenated names keep the hyphen: 'Jean-Paul' -> 'J.-P.'."""
+    parts = [p for p in re.split(r"[\s.]+", given) if p]
+    return " ".join("-".join(f"{piece[0]}." for piece in part.split("-") if piece) for part in parts)
+
+
+def cited_name(person: Person) -> str:
+    if person.is_organisation or not person.family_name:
+        return person.name
+    return f"{person.family_name}, {initials(person.given_name)}" if person.given_name else person.family_name
+
+
+def doi_url(doi: str) -> str:
+    return f"https://doi.org/{doi}"
+
+
+def datacite_citation(publication: Publication) -> str:
+    creators = "; ".join(cited_name(p) for p in publication.creators) or publication.publisher
+    year = publication.publication_year or "n.d."
+    title = publication.title.rstrip(".")
+    pieces = [f"{creators} ({year}). {title}."]
+    if publication.publisher:
+        pieces.append(f"{publication.publisher}.")
+    pieces.append(f"{publication.resource_type}.")
+    pieces.append(doi_url(publication.doi))
+    return " ".join(pieces)

@@ -1,0 +1,299 @@
+"""Pure functions that build what each template gets: typed, frozen, no I/O.
+
+Templates only format. Links inside the site are relative (`page.root` +
+path), so a site works at any base URL, from any folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from ..collections import Collection
+from ..formatting import size
+from ..neuroglancer import ViewerSettings, volume_link
+from ..records import Catalogue, Dataset, Person, Publication
+from ..sites import Site, url_path
+from ..views import DatasetView, Row
+from .citation import datacite_citation, doi_url
+from .jsonld import dataset_ld, orcid_url
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str  # a site path or an absolute URL
+    external: bool
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """The same for every page of one site."""
+
+    name: str
+    title: str
+    description: str
+    base_url: str
+    language: str
+    nav: tuple[NavLink, ...]
+    colour: str
+    accent: str
+    footer: str
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    path: str  # site path, relative to the site root
+
+
+@dataclass(frozen=True)
+class PersonLink:
+    name: str
+    orcid_url: str | None
+    affiliations: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileRow:
+    name: str
+    size: str
+    format: str
+    location: str
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # e.g. 'datasets/A109/' ('' for the home page)
+    title: str
+    description: str
+
+    @property
+    def root(self) -> str:
+        """Relative path from this page back to the site root."""
+        depth = self.path.count("/")
+        return "../" * depth
+
+    @property
+    def output_file(self) -> str:
+        return self.path + "index.html" if self.path == "" or self.path.endswith("/") else self.path
+
+
+@dataclass(frozen=True)
+class DatasetPage(Page):
+    name: str
+    groups: tuple = ()
+    dois: tuple[Link, ...] = ()
+    creators: tuple[PersonLink, ...] = ()
+    techniques: tuple[str, ...] = ()
+    instruments: tuple[str, ...] = ()
+    neuroglancer_url: str | None = None
+    citation: str | None = None
+    licence: tuple[str, str | None] | None = None
+    files: tuple[FileRow, ...] = ()
+    parent: Link | None = None
+    children: tuple[Link, ...] = ()
+    same_sample: tuple[Link, ...] = ()
+    explore_path: str = ""
+    json_ld: Mapping | None = None
+
+
+@dataclass(frozen=True)
+class DoiPage(Page):
+    doi: str
+    doi_url: str
+    creators: tuple[PersonLink, ...]
+    contributors: tuple[PersonLink, ...]
+    publisher: str
+    publication_year: str
+    resource_type: str
+    abstract: str | None
+    keywords: tuple[str, ...]
+    licence: tuple[str, str | None] | None
+    dates: tuple[tuple[str, str], ...]
+    datasets: tuple[Link, ...]
+    files: tuple[FileRow, ...]
+    total_size: str
+    proposals: tuple[str, ...]
+    instruments: tuple[str, ...]
+    techniques: tuple[str, ...]
+    related: tuple[tuple[str, str, str], ...]  # (relation, text, href)
+    citation: str
+    json_ld: Mapping
+
+
+@dataclass(frozen=True)
+class Card:
+    path: str
+    title: str
+    rows: tuple[Row, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class StaticFacet:
+    label: str
+    counts: tuple[FacetCount, ...]
+
+
+@dataclass(frozen=True)
+class ExplorePage(Page):
+    collection: str
+    collection_title: str
+    intro: str
+    cards: tuple[Card, ...]
+    total: int
+    page_number: int
+    page_count: int
+    page_links: tuple[Link, ...]
+    previous_path: str | None
+    next_path: str | None
+    facets: tuple[StaticFacet, ...]
+    index_path: str  # the search manifest
+    sort_label: str
+    search_placeholder: str
+
+
+@dataclass(frozen=True)
+class HelpPage(Page):
+    html: str
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """Where every dataset and DOI of a site lives."""
+
+    datasets: Mapping[str, str] = field(default_factory=dict)  # dataset key -> path
+    dois: Mapping[str, str] = field(default_factory=dict)  # DOI -> path
+    titles: Mapping[str, str] = field(default_factory=dict)  # dataset key -> title
+
+    def dataset(self, key: str) -> Link | None:
+        path = self.datasets.get(key)
+        return Link(self.titles.get(key, key), path) if path is not None else None
+
+
+# ---------------------------------------------------------------- builders
+
+
+def site_context(site: Site) -> SiteContext:
+    config = site.config
+    nav = tuple(NavLink(item.label, item.url, item.url.startswith(("http://", "https://"))) for item in config.nav)
+    return SiteContext(name=site.name, title=config.title, description=config.description, base_url=config.base_url,
+                       language=config.language, nav=nav, colour=config.branding.colour,
+                       accent=config.branding.accent, footer=config.footer)
+
+
+def person_link(person: Person) -> PersonLink:
+    return PersonLink(person.name, orcid_url(person.orcid), tuple(a.name for a in person.affiliations), person.roles)
+
+
+def licence_of(publication: Publication | None) -> tuple[str, str | None] | None:
+    if publication is None or publication.licence is None:
+        return None
+    return publication.licence.name or publication.licence.identifier or "", publication.licence.url
+
+
+def file_rows(datasets: Sequence[Dataset]) -> tuple[FileRow, ...]:
+    return tuple(FileRow(f.name, size(f.size), f.format or "", f.location or "") for d in datasets for f in d.files)
+
+
+def dataset_page(view: DatasetView, path: str, catalogue: Catalogue, links: PageLinks, viewer: ViewerSettings,
+                 explore_path: str) -> DatasetPage:
+    dataset = view.dataset
+    publications = catalogue.publications_of(dataset)
+    first = publications[0] if publications else None
+    key = dataset.key
+    return DatasetPage(
+        path=path,
+        title=view.title,
+        description=dataset.description or view.title,
+        name=dataset.name,
+        groups=view.groups,
+        dois=tuple(Link(doi, links.dois.get(doi, "")) for doi in dataset.doi_list),
+        creators=tuple(person_link(p) for p in first.creators) if first else (),
+        techniques=tuple(t.name for t in dataset.techniques),
+        instruments=tuple(i.name for i in dataset.instruments),
+        neuroglancer_url=volume_link(dataset.volume, dataset.name, viewer) if dataset.volume else None,
+        citation=datacite_citation(first) if first else None,
+        licence=licence_of(first),
+        files=file_rows([dataset]),
+        parent=links.dataset(catalogue.parent[key]) if key in catalogue.parent else None,
+        children=_links_to(catalogue.children.get(key, ()), links),
+        same_sample=_links_to(catalogue.same_sample.get(key, ()), links),
+        explore_path=explore_path,
+    )
+
+
+def _links_to(keys: Sequence[str], links: PageLinks) -> tuple[Link, ...]:
+    found = (links.dataset(key) for key in keys)
+    return tuple(sorted((link for link in found if link is not None), key=lambda link: link.text))
+
+
+def doi_page(publication: Publication, path: str, catalogue: Catalogue, links: PageLinks, site: Site) -> DoiPage:
+    datasets = [catalogue.datasets[key] for key in publication.dataset_keys if key in catalogue.datasets]
+    sizes = [f.size for d in datasets for f in d.files if f.size is not None]
+    page_url = site.config.base_url + url_path(path)
+    return DoiPage(
+        path=path,
+        title=publication.title,
+        description=publication.description or publication.title,
+        doi=publication.doi,
+        doi_url=doi_url(publication.doi),
+        creators=tuple(person_link(p) for p in publication.creators),
+        contributors=tuple(person_link(p) for p in publication.contributors),
+        publisher=publication.publisher,
+        publication_year=str(publication.publication_year or ""),
+        resource_type=publication.resource_type,
+        abstract=publication.description,
+        keywords=publication.keywords,
+        licence=licence_of(publication),
+        dates=publication.dates,
+        datasets=tuple(link for link in (links.dataset(d.key) for d in datasets) if link is not None),
+        files=file_rows(datasets),
+        total_size=size(sum(sizes)) if sizes else "",
+        proposals=tuple(sorted({d.investigation.name for d in datasets if d.investigation.name})),
+        instruments=tuple(sorted({i.name for d in datasets for i in d.instruments})),
+        techniques=tuple(sorted({t.name for d in datasets for t in d.techniques})),
+        related=tuple((item.relation_type, item.title or item.full_reference or item.identifier,
+                       doi_url(item.identifier) if item.identifier_type == "DOI" else item.identifier)
+                      for item in publication.related_items),
+        citation=datacite_citation(publication),
+        json_ld=dataset_ld(publication, datasets, page_url, site.config.title, site.config.base_url),
+    )
+
+
+def explore_page(collection: Collection, cards: Sequence[Card], total: int, page_number: int, page_size: int,
+                 path_of_page, facets: Sequence[StaticFacet], index_path: str) -> ExplorePage:
+    page_count = max(1, -(-total // page_size))
+    config = collection.config
+    default = config.sort.options.get(config.sort.default)
+    return ExplorePage(
+        path=path_of_page(page_number),
+        title=config.title if page_number == 1 else f"{config.title}, page {page_number}",
+        description=config.description,
+        collection=collection.name,
+        collection_title=config.title,
+        intro=config.description,
+        cards=tuple(cards),
+        total=total,
+        page_number=page_number,
+        page_count=page_count,
+        page_links=tuple(Link(str(n), path_of_page(n)) for n in range(1, page_count + 1)),
+        previous_path=path_of_page(page_number - 1) if page_number > 1 else None,
+        next_path=path_of_page(page_number + 1) if page_number < page_count else None,
+        facets=tuple(facets),
+        index_path=index_path,
+        sort_label=default.label or default.field if default else "Relevance",
+        search_placeholder=config.search.placeholder,
+    )
+
+
+def card(view: DatasetView, path: str) -> Card:
+    return Card(path=path, title=view.card_title, rows=view.card_rows, text=view.card_text)

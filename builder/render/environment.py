@@ -1,0 +1,62 @@
+"""The one Jinja environment of a build: theme lookup, autoescaping, strict names.
+
+Templates are searched in order: the site's override folder, its theme,
+then the default theme. `{% extends "default:dataset.html" %}` always
+reaches the default theme, so an override can extend what it replaces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
+
+from ..errors import ConfigError, Location, Problem
+
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def builtin_themes() -> Path:
+    """The themes shipped with atlasgen: inside the installed package, or beside it in a checkout."""
+    installed = PACKAGE / "themes"
+    return installed if installed.is_dir() else PACKAGE.parent / "themes"
+
+
+def theme_dirs(themes_root: Path, theme: str, override: Path | None) -> list[Path]:
+    """Template folders, most specific first."""
+    roots = [themes_root, builtin_themes()]
+    dirs = [override] if override else []
+    for name in dict.fromkeys([theme, "default"]):
+        found = next((root / name / "templates" for root in roots if (root / name / "templates").is_dir()), None)
+        if found is None:
+            raise ConfigError(Problem(Location(str(themes_root / name)), f"theme '{name}' not found"))
+        dirs.append(found)
+    return dirs
+
+
+def make_environment(template_dirs: list[Path]) -> Environment:
+    default = template_dirs[-1]
+    loader = ChoiceLoader([
+        PrefixLoader({"default": FileSystemLoader(str(default))}, delimiter=":"),
+        FileSystemLoader([str(d) for d in template_dirs]),
+    ])
+    environment = Environment(
+        loader=loader,
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    return environment
+
+
+def static_dirs(template_dirs: list[Path]) -> list[Path]:
+    """Static asset folders beside the template folders, least specific first (later ones win)."""
+    return [d.parent / "static" for d in reversed(template_dirs) if (d.parent / "static").is_dir()]
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:10]

@@ -1,0 +1,70 @@
+"""schema.org `Dataset` descriptions (JSON-LD) of DOIs, as search engines read them."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..records import Dataset, Person, Publication
+from .citation import doi_url
+
+
+def orcid_url(orcid: str | None) -> str | None:
+    return f"https://orcid.org/{orcid}" if orcid else None
+
+
+def person_ld(person: Person) -> dict:
+    if person.is_organisation:
+        return {"@type": "Organization", "name": person.name}
+    item: dict = {"@type": "Person", "name": person.name}
+    if person.given_name:
+        item["givenName"] = person.given_name
+    if person.family_name:
+        item["familyName"] = person.family_name
+    if person.orcid:
+        item["@id"] = orcid_url(person.orcid)
+        item["identifier"] = orcid_url(person.orcid)
+    if person.affiliations:
+        item["affiliation"] = [{"@type": "Organization", "name": a.name} for a in person.affiliations]
+    return item
+
+
+def dataset_ld(publication: Publication, datasets: Iterable[Dataset], page_url: str, catalog_name: str,
+               catalog_url: str) -> dict:
+    datasets = list(datasets)
+    url = doi_url(publication.doi)
+    item: dict = {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "@id": url,
+        "identifier": {"@type": "PropertyValue", "propertyID": "DOI", "value": publication.doi, "url": url},
+        "url": page_url,
+        "name": publication.title,
+        "description": publication.description or publication.title,
+        "creator": [person_ld(p) for p in publication.creators],
+        "isAccessibleForFree": True,
+        "includedInDataCatalog": {"@type": "DataCatalog", "name": catalog_name, "url": catalog_url},
+    }
+    if publication.publisher:
+        item["publisher"] = {"@type": "Organization", "name": publication.publisher}
+    if publication.publication_date:
+        item["datePublished"] = publication.publication_date[:10]
+    if publication.licence and (publication.licence.url or publication.licence.name):
+        item["license"] = publication.licence.url or publication.licence.name
+    if publication.keywords:
+        item["keywords"] = list(publication.keywords)
+    techniques = sorted({t.name for d in datasets for t in d.techniques})
+    if techniques:
+        item["measurementTechnique"] = techniques
+    downloads = [_download(f) for d in datasets for f in d.files if f.location]
+    if downloads:
+        item["distribution"] = downloads
+    return item
+
+
+def _download(datafile) -> dict:
+    item = {"@type": "DataDownload", "name": datafile.name, "contentUrl": datafile.location}
+    if datafile.size is not None:
+        item["contentSize"] = f"{datafile.size} B"
+    if datafile.format:
+        item["encodingFormat"] = datafile.format
+    return item

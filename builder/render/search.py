@@ -1,0 +1,198 @@
+"""The static search index of one collection: small files the browser fetches as needed.
+
+    search/<collection>/manifest.json   fields, facets, sorts, shard ranges, counts
+    search/<collection>/t/<n>.json      text postings of a range of terms
+    search/<collection>/f/<facet>.json  each document's facet value ids
+    search/<collection>/s/<sort>.json   each document's rank in a sort order
+    search/<collection>/d/<n>.json      card data of a chunk of documents
+
+Documents are numbered in the collection's default order. Text scores are
+BM25F over the fields the collection boosts, computed here and stored as one
+byte per posting, so the browser only adds them up.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+# The same rules are in themes/default/static/js/search.js: keep them in step.
+TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)+|[^\W_]+")
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for from has have in into is it its of on or that the their this to was were "
+    "which with".split()
+)
+K1, B = 1.2, 0.75
+SHARD_POSTINGS = 6000
+DOC_CHUNK = 24
+FORMAT_VERSION = 1
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: 'Côte' -> 'cote'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t in TOKEN.findall(fold(text)) if t not in STOP_WORDS]
+
+
+@dataclass(frozen=True)
+class FacetColumn:
+    name: str
+    label: str
+    type: str  # terms, range, text, date
+    unit: str
+    show: int
+    bins: int
+    values: Sequence  # sorted distinct values
+    docs: Sequence  # per document: a value id, a list of ids, or -1
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    key: str
+    label: str
+    ranks: Sequence[int]
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    text: dict[str, str]  # searched field -> text
+    card: list  # [path, title, [[label, text], ...], text]
+
+
+def facet_column(name: str, label: str, kind: str, unit: str, show: int, bins: int,
+                 raw_values: Sequence[tuple]) -> FacetColumn:
+    """Value ids per document over the sorted distinct values (numbers sort as numbers)."""
+    distinct = sorted({v for raw in raw_values for v in raw}, key=_order_key)
+    ids = {value: index for index, value in enumerate(distinct)}
+    docs: list = []
+    for raw in raw_values:
+        if not raw:
+            docs.append(-1)
+        elif len(raw) == 1:
+            docs.append(ids[raw[0]])
+        else:
+            docs.append(sorted({ids[v] for v in raw}))
+    return FacetColumn(name, label, kind, unit, show, bins, distinct, docs)
+
+
+def _order_key(value) -> tuple:
+    return (0, value, "") if isinstance(value, (int, float)) else (1, 0, str(value))
+
+
+def sort_column(key: str, label: str, raw_values: Sequence[tuple], descending: bool) -> SortColumn:
+    """Each document's place in this order; missing values last, ties by document number."""
+    present = [i for i, raw in enumerate(raw_values) if raw]
+    present.sort(key=lambda i: _order_key(raw_values[i][0]), reverse=descending)  # stable, also reversed
+    missing = [i for i, raw in enumerate(raw_values) if not raw]
+    ranks = [0] * len(raw_values)
+    for rank, index in enumerate(present + missing):
+        ranks[index] = rank
+    return SortColumn(key, label, ranks)
+
+
+def text_postings(documents: Sequence[SearchDocument], boosts: dict[str, float]) -> dict[str, list[int]]:
+    """term -> flat [doc delta, impact 1..255, field mask, ...] in document order."""
+    fields = list(boosts)
+    lengths = {f: [0] * len(documents) for f in fields}
+    frequencies: dict[str, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for number, document in enumerate(documents):
+        for index, field in enumerate(fields):
+            words = tokens(document.text.get(field, ""))
+            lengths[field][number] = len(words)
+            for word in words:
+                frequencies[word][number][index] += 1
+    average = {f: (sum(lengths[f]) / len(documents)) or 1.0 for f in fields}
+    count = len(documents)
+    scores: dict[str, list[tuple[int, float, int]]] = {}
+    top = 0.0
+    for term, per_doc in frequencies.items():
+        idf = math.log(1 + (count - len(per_doc) + 0.5) / (len(per_doc) + 0.5))
+        postings = []
+        for number, per_field in per_doc.items():
+            weighted, mask = 0.0, 0
+            for index, tf in per_field.items():
+                field = fields[index]
+                norm = 1 - B + B * lengths[field][number] / average[field]
+                weighted += boosts[field] * tf / norm
+                mask |= 1 << index
+            score = idf * weighted * (K1 + 1) / (weighted + K1)
+            top = max(top, score)
+            postings.append((number, score, mask))
+        scores[term] = postings
+    encoded = {}
+    for term, postings in scores.items():
+        flat: list[int] = []
+        previous = 0
+        for number, score, mask in sorted(postings):
+            flat += [number - previous, max(1, round(255 * score / top)), mask]
+            previous = number
+        encoded[term] = flat
+    return encoded
+
+
+def shards(postings: dict[str, list[int]]) -> list[dict[str, list[int]]]:
+    """Consecutive term ranges of about SHARD_POSTINGS postings each."""
+    result: list[dict[str, list[int]]] = [{}]
+    size = 0
+    for term in sorted(postings):
+        if size >= SHARD_POSTINGS * 3:
+            result.append({})
+            size = 0
+        result[-1][term] = postings[term]
+        size += len(postings[term])
+    return result
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def index_files(documents: Sequence[SearchDocument], boosts: dict[str, float], facets: Iterable[FacetColumn],
+                sorts: Iterable[SortColumn], default_sort: str, extra: dict) -> dict[str, str]:
+    """Every file of the index: relative path -> JSON text."""
+    files: dict[str, str] = {}
+    text_shards = shards(text_postings(documents, boosts))
+    for number, shard in enumerate(text_shards):
+        files[f"t/{number}.json"] = dumps(shard)
+    facets = list(facets)
+    for facet in facets:
+        files[f"f/{facet.name}.json"] = dumps({"values": list(facet.values), "docs": list(facet.docs)})
+    sorts = list(sorts)
+    for sort in sorts:
+        files[f"s/{sort.key}.json"] = dumps(sort.ranks)
+    chunks = range(0, len(documents), DOC_CHUNK)
+    for number, start in enumerate(chunks):
+        files[f"d/{number}.json"] = dumps([d.card for d in documents[start:start + DOC_CHUNK]])
+    manifest = {
+        "version": FORMAT_VERSION,
+        "count": len(documents),
+        "docChunk": DOC_CHUNK,
+        "fields": list(boosts),
+        "shards": [min(shard) if shard else "" for shard in text_shards],
+        "stopWords": sorted(STOP_WORDS),
+        "facets": [{"name": f.name, "label": f.label, "type": f.type, "unit": f.unit, "show": f.show,
+                    "bins": f.bins} for f in facets],
+        "sorts": [{"key": s.key, "label": s.label} for s in sorts],
+        "defaultSort": default_sort,
+        **extra,
+    }
+    files["manifest.json"] = dumps(manifest)
+    return files
+
+
+def text_of(values: dict, fields: Iterable[str]) -> dict[str, str]:
+    return {field: values[field].text for field in fields if values[field].text}
+
+
+def card_data(path: str, title: str, rows: Iterable, text: str) -> list:
+    return [path, title, [[row.label, row.text] for row in rows], text]
+

@@ -1,0 +1,267 @@
+"""Render one site: plan every page, then write pages, search index, assets and sitemap.
+
+Everything is gathered and checked (paths, collisions) before the first
+file is written; files go into an OutputFolder that is swapped in later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import markdown
+from jinja2 import Environment
+
+from ..collections import Collection
+from ..neuroglancer import ViewerSettings
+from ..output import OutputFolder
+from ..records import Catalogue
+from ..sites import Plan, Site, url_path
+from ..views import DatasetView, Shaper
+from . import context as ctx
+from . import search
+from .environment import content_hash
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class CollectionPlan:
+    collection: Collection
+    explore_path: str
+    views: list[DatasetView]  # in the default order
+    sort_columns: list[search.SortColumn]
+
+
+@dataclass
+class SitePlan:
+    site: Site
+    collections: list[CollectionPlan]
+    links: ctx.PageLinks
+    dois: list[str]
+    help_pages: list[tuple[str, Path, str | None]] = field(default_factory=list)  # (path, source, title)
+
+    @property
+    def page_count(self) -> int:
+        explore = sum(max(1, -(-len(c.views) // self.site.config.explore.page_size)) for c in self.collections)
+        return explore + len(self.links.datasets) + len(self.dois) + len(self.help_pages) + 1
+
+
+def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogue) -> SitePlan:
+    """Every page of the site by path; raises BuildError if two things claim one path."""
+    plan = Plan()
+    where = site.document.locate(("paths",))
+    dataset_paths: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    collection_plans = []
+    for index, collection in enumerate(collections):
+        explore_path = "" if len(collections) == 1 else f"{collection.name}/"
+        plan.claim(explore_path, "explore page", collection.name, where)
+        shaper = Shaper(collection, catalogue)
+        views = [shaper.view(catalogue.datasets[key]) for key in collection.keys]
+        sorts = _sort_columns(collection, views)
+        default = next((s for s in sorts if s.key == collection.config.sort.default), None)
+        if default is not None:
+            order = sorted(range(len(views)), key=default.ranks.__getitem__)
+            views = [views[i] for i in order]
+            sorts = [search.SortColumn(s.key, s.label, [s.ranks[i] for i in order]) for s in sorts]
+        for view in views:
+            dataset = view.dataset
+            if dataset.key in dataset_paths:
+                continue
+            path = site.config.paths.dataset.format(name=dataset.name, proposal=dataset.investigation.name,
+                                                    visit=dataset.investigation.visit_id)
+            if plan.claim(path, "dataset", dataset.key, where):
+                dataset_paths[dataset.key] = path
+                titles[dataset.key] = view.title
+        collection_plans.append(CollectionPlan(collection, explore_path, views, sorts))
+    doi_paths: dict[str, str] = {}
+    if site.config.doi_pages == "collection":
+        wanted = sorted({doi for c in collection_plans for v in c.views for doi in v.dataset.doi_list
+                         if doi in catalogue.publications})
+        for doi in wanted:
+            path = site.config.paths.doi.format(doi=doi)
+            if plan.claim(path, "DOI", doi, where):
+                doi_paths[doi] = path
+    help_pages = []
+    for index, page in enumerate(site.config.pages):
+        path = page.path.strip("/") + "/"
+        if plan.claim(path, "help page", page.source, site.document.locate(("pages", index, "path"))):
+            help_pages.append((path, site.source_path(page.source), page.title))
+    plan.check()
+    return SitePlan(site, collection_plans, ctx.PageLinks(dataset_paths, doi_paths, titles), sorted(doi_paths),
+                    help_pages)
+
+
+def _sort_columns(collection: Collection, views: Sequence[DatasetView]) -> list[search.SortColumn]:
+    options = collection.config.sort.options
+    return [search.sort_column(key, option.label or key, [v.values[option.field].raw for v in views],
+                               option.descending) for key, option in options.items()]
+
+
+# ---------------------------------------------------------------- writing
+
+
+class SiteRenderer:
+    def __init__(self, plan: SitePlan, catalogue: Catalogue, environment: Environment, output: OutputFolder,
+                 static_dirs: Sequence[Path]):
+        self.plan = plan
+        self.site = plan.site
+        self.catalogue = catalogue
+        self.environment = environment
+        self.output = output
+        self.static_dirs = static_dirs
+        self.site_context = ctx.site_context(self.site)
+        self.html_paths: list[str] = []
+
+    def render(self, progress: Progress) -> None:
+        self.environment.globals["assets"] = self._copy_static()
+        self.environment.filters["urlpath"] = url_path
+        for collection in self.plan.collections:
+            self._write_collection(collection, progress)
+        self._write_doi_pages(progress)
+        self._write_help_pages(progress)
+        self._write_page("404.html", ctx.Page(path="404.html", title="Page not found", description=""))
+        progress(1)
+        self._write_sitemap()
+
+    def _write_page(self, template: str, page: ctx.Page, record: bool = True) -> None:
+        html = self.environment.get_template(template).render(site=self.site_context, page=page)
+        self.output.write(page.output_file, html)
+        if record and page.path != "404.html":
+            self.html_paths.append(page.path)
+
+    def _write_collection(self, plan: CollectionPlan, progress: Progress) -> None:
+        viewer = self._viewer(plan.collection)
+        links = self.plan.links
+        for view in plan.views:
+            path = links.datasets.get(view.dataset.key)
+            if path is None:
+                continue
+            page = ctx.dataset_page(view, path, self.catalogue, links, viewer, plan.explore_path)
+            self._write_page(self._dataset_template(plan.collection.name), page)
+            progress(1)
+        index_path = f"search/{plan.collection.name}/"
+        for relative, text in self._index_files(plan).items():
+            self.output.write(index_path + relative, text)
+        self._write_explore(plan, index_path + "manifest.json", progress)
+
+    def _dataset_template(self, collection: str) -> str:
+        return self.environment.select_template([f"dataset-{collection}.html", "dataset.html"]).name
+
+    def _viewer(self, collection: Collection) -> ViewerSettings:
+        viewer = collection.config.viewer
+        return ViewerSettings(base_url=self.site.config.neuroglancer.url, layout=viewer.layout, shader=viewer.shader,
+                              contrast=viewer.contrast)
+
+    def _write_explore(self, plan: CollectionPlan, manifest: str, progress: Progress) -> None:
+        size = self.site.config.explore.page_size
+        links = self.plan.links
+        cards = [ctx.card(v, links.datasets[v.dataset.key]) for v in plan.views if v.dataset.key in links.datasets]
+        facets = _static_facets(plan)
+
+        def path_of(number: int) -> str:
+            return plan.explore_path if number == 1 else f"{plan.explore_path}page/{number}/"
+
+        pages = max(1, -(-len(cards) // size))
+        for number in range(1, pages + 1):
+            chunk = cards[(number - 1) * size:number * size]
+            page = ctx.explore_page(plan.collection, chunk, len(cards), number, size, path_of, facets, manifest)
+            self._write_page("explore.html", page)
+            progress(1)
+
+    def _index_files(self, plan: CollectionPlan) -> dict[str, str]:
+        config = plan.collection.config
+        links = self.plan.links
+        documents = [
+            search.SearchDocument(search.text_of(v.values, config.search.fields),
+                                  search.card_data(links.datasets.get(v.dataset.key, ""), v.card_title, v.card_rows,
+                                                   v.card_text))
+            for v in plan.views
+        ]
+        facets = []
+        for facet in config.facets:
+            kind = plan.collection.facet_type(facet, self.catalogue)
+            spec = config.fields[facet.field]
+            raw = [_facet_raw(v, facet.field, facet.fields, kind) for v in plan.views]
+            unit = spec.unit if spec.unit is not None else self._units(spec)
+            facets.append(search.facet_column(facet.field, facet.label or spec.label or facet.field, kind, unit,
+                                              facet.show, facet.bins, raw))
+        extra = {"title": config.title, "searchPlaceholder": config.search.placeholder}
+        return search.index_files(documents, config.search.fields, facets, plan.sort_columns, config.sort.default,
+                                  extra)
+
+    def _units(self, spec) -> str:
+        info = self.catalogue.parameter_types.get(spec.sources[0]) if spec.sources else None
+        return info.units if info else ""
+
+    def _write_doi_pages(self, progress: Progress) -> None:
+        for doi in self.plan.dois:
+            page = ctx.doi_page(self.catalogue.publications[doi], self.plan.links.dois[doi], self.catalogue,
+                                self.plan.links, self.site)
+            self._write_page("doi.html", page)
+            progress(1)
+
+    def _write_help_pages(self, progress: Progress) -> None:
+        for path, source, title in self.plan.help_pages:
+            html = markdown.markdown(source.read_text(encoding="utf-8"),
+                                     extensions=["tables", "fenced_code", "toc", "sane_lists", "attr_list"])
+            heading = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+            shown = title or (re.sub(r"<[^>]+>", "", heading.group(1)) if heading else path.strip("/").title())
+            self._write_page("help.html", ctx.HelpPage(path=path, title=shown, description=shown, html=html))
+            progress(1)
+
+    def _copy_static(self) -> dict[str, str]:
+        """Copy theme assets (later folders override earlier) and name each with its content hash."""
+        assets: dict[str, str] = {}
+        for folder in self.static_dirs:
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                relative = path.relative_to(folder).as_posix()
+                data = path.read_bytes()
+                self.output.write(f"static/{relative}", data)
+                assets[relative] = f"static/{relative}?v={content_hash(data)}"
+        return assets
+
+    def _write_sitemap(self) -> None:
+        base = self.site.config.base_url
+        entries = "".join(f"  <url><loc>{_xml_escape(base + url_path(p))}</loc></url>\n"
+                          for p in sorted(self.html_paths))
+        self.output.write("sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?>\n'
+                                         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                                         f"{entries}</urlset>\n")
+        self.output.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n")
+
+
+def _facet_raw(view: DatasetView, name: str, more: Iterable[str], kind: str) -> tuple:
+    if kind == "text":  # a text facet matches against the texts of all its fields
+        return tuple(view.values[f].text for f in (name, *more) if view.values[f].text)
+    return view.values[name].raw
+
+
+def _static_facets(plan: CollectionPlan) -> list[ctx.StaticFacet]:
+    """Counts over all datasets, shown where JavaScript does not run."""
+    config = plan.collection.config
+    facets = []
+    for facet in config.facets:
+        spec = config.fields[facet.field]
+        label = facet.label or spec.label or facet.field
+        counts = Counter(text for v in plan.views for text in _texts(v, facet.field) if text)
+        if facet.type == "text" or not counts:
+            continue
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[: facet.show]
+        facets.append(ctx.StaticFacet(label, tuple(ctx.FacetCount(text, count) for text, count in top)))
+    return facets
+
+
+def _texts(view: DatasetView, field_name: str) -> list[str]:
+    value = view.values[field_name]
+    if len(value.raw) > 1 and all(isinstance(r, str) for r in value.raw):
+        return [str(r) for r in value.raw]
+    return [value.text]
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

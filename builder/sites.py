@@ -1,0 +1,164 @@
+"""Site configs (`site_config/*.yml`) and the plan of a site: every page, by its path.
+
+The plan is made before anything is written, so that two records that map
+to one URL are reported as an error instead of one page overwriting another.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+from pydantic import Field, field_validator
+
+from .errors import BuildError, ConfigError, Location, Problem
+from .validation import ConfigModel, validate_document
+from .yamlfile import YamlDocument, load_yaml
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class NavItem(ConfigModel):
+    label: str
+    url: str = Field(description="a path inside the site ('help/') or a full URL")
+
+
+class HelpPage(ConfigModel):
+    path: str = Field(description="where the page is served, e.g. 'help'")
+    source: str = Field(description="Markdown file, relative to site_config/")
+    title: str | None = None
+
+
+class Neuroglancer(ConfigModel):
+    url: str = "https://neuroglancer-demo.appspot.com/"
+
+    @field_validator("url")
+    @classmethod
+    def absolute(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"expected an http(s) URL, got '{value}'")
+        return value
+
+
+class Paths(ConfigModel):
+    dataset: str = Field("datasets/{name}/", description="placeholders: {name} {proposal} {visit}")
+    doi: str = Field("doi/{doi}/", description="placeholder: {doi}")
+
+    @field_validator("dataset", "doi")
+    @classmethod
+    def folder(cls, value: str) -> str:
+        if not value.endswith("/") or value.startswith("/"):
+            raise ValueError(f"expected a relative folder path ending in '/', got '{value}'")
+        return value
+
+
+class Explore(ConfigModel):
+    page_size: int = Field(48, ge=6, le=500, description="cards per page")
+
+
+class Branding(ConfigModel):
+    colour: str = "#0b4f8a"
+    accent: str = "#c2410c"
+
+    @field_validator("colour", "accent")
+    @classmethod
+    def hex_colour(cls, value: str) -> str:
+        if not HEX_COLOUR.match(value):
+            raise ValueError(f"expected a colour like '#0b4f8a', got '{value}'")
+        return value
+
+
+class SiteConfig(ConfigModel):
+    title: str
+    description: str = ""
+    base_url: str = Field(description="where the site is published, e.g. https://example.org/atlas/")
+    collections: list[str] = Field(min_length=1)
+    theme: str = "default"
+    templates: str | None = Field(None, description="folder of template overrides, relative to site_config/")
+    language: str = "en"
+    nav: list[NavItem] = Field(default_factory=list)
+    pages: list[HelpPage] = Field(default_factory=list)
+    neuroglancer: Neuroglancer = Field(default_factory=Neuroglancer)
+    paths: Paths = Field(default_factory=Paths)
+    explore: Explore = Field(default_factory=Explore)
+    branding: Branding = Field(default_factory=Branding)
+    footer: str = ""
+    doi_pages: Literal["collection", "none"] = "collection"
+
+    @field_validator("base_url")
+    @classmethod
+    def base(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"expected an http(s) URL, got '{value}'")
+        return value if value.endswith("/") else value + "/"
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    config: SiteConfig
+    folder: Path  # the site_config/ folder its relative paths start from
+    document: YamlDocument
+
+    def source_path(self, relative: str) -> Path:
+        return self.folder / relative
+
+
+def load_site(path: Path, display_path: str | None = None) -> Site:
+    document = load_yaml(path, display_path=display_path)
+    config = validate_document(SiteConfig, document)
+    site = Site(name=path.stem, config=config, folder=path.parent, document=document)
+    problems = [
+        document.problem(("pages", index, "source"), f"file not found: {page.source}")
+        for index, page in enumerate(config.pages)
+        if not site.source_path(page.source).is_file()
+    ]
+    if config.templates and not site.source_path(config.templates).is_dir():
+        problems.append(document.problem(("templates",), f"folder not found: {config.templates}"))
+    if problems:
+        raise ConfigError(problems)
+    return site
+
+
+def find_sites(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.yml") if p.is_file())
+
+
+# ---------------------------------------------------------------- the plan
+
+
+def url_path(text: str) -> str:
+    """A site path for URLs: every segment percent-encoded, '/' kept."""
+    return quote(text, safe="/-._~")
+
+
+def safe_segments(text: str) -> bool:
+    """No empty, '.' or '..' segment: a path from the data must stay inside the site."""
+    return text == "" or all(part not in ("", ".", "..") for part in text.rstrip("/").split("/"))
+
+
+@dataclass
+class Plan:
+    """Output path -> what makes it; the first claim on a path wins, a second is a problem."""
+
+    pages: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (kind, subject)
+    problems: list[Problem] = field(default_factory=list)
+
+    def claim(self, path: str, kind: str, subject: str, where: Location) -> bool:
+        if not safe_segments(path):
+            self.problems.append(Problem(where, f"{kind} '{subject}' maps to the unsafe path '{path}'"))
+            return False
+        previous = self.pages.get(path)
+        if previous is not None:
+            self.problems.append(Problem(where, f"{kind} '{subject}' and {previous[0]} '{previous[1]}' both map to "
+                                                f"'{path}'; make the path pattern tell them apart"))
+            return False
+        self.pages[path] = (kind, subject)
+        return True
+
+    def check(self) -> None:
+        if self.problems:
+            raise BuildError(self.problems)

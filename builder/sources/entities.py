@@ -1,0 +1,130 @@
+"""Helpers every source uses to make snapshot entities with stable ids."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from ..snapshot import Entity, Ref
+from ..vocabulary import ParameterDefinition, esrf_parameters
+
+# Parameter holders in ICAT and the flag that says a parameter type applies to them.
+APPLICABLE = {
+    "dataset": "applicableToDataset",
+    "sample": "applicableToSample",
+    "investigation": "applicableToInvestigation",
+    "dataCollection": "applicableToDataCollection",
+    "datafile": "applicableToDatafile",
+}
+
+
+def entity_id(kind: str, *parts: str) -> str:
+    """A readable id: `Dataset_A109_lung_VOI-02b_4.14um_bm18`."""
+    cleaned = [re.sub(r"[^A-Za-z0-9._-]+", "_", part).strip("_") for part in parts]
+    return "_".join([kind[0].upper() + kind[1:]] + cleaned)
+
+
+def icat_datetime(value: date | datetime | str) -> str:
+    """ICAT's dateTime form; a plain date becomes midnight UTC."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10]) if len(value) <= 10 else datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def number_text(value: float | int) -> str:
+    """Shortest text that reads back as the same double."""
+    return repr(float(value))
+
+
+def numeric_values(name: str, value: float | int | str) -> dict[str, str]:
+    """A number, or an open range written '<18' / '>18' as ICAT's rangeTop / rangeBottom."""
+    if isinstance(value, str):
+        bound = re.fullmatch(r"\s*([<>])\s*([-+]?\d+(?:\.\d+)?)\s*", value)
+        if bound:
+            return {"rangeTop" if bound.group(1) == "<" else "rangeBottom": number_text(float(bound.group(2)))}
+    try:
+        return {"numericValue": number_text(value)}
+    except (TypeError, ValueError):
+        raise ValueError(f"parameter {name!r} is numeric, but the value {value!r} is not a number") from None
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A parameter name a source defines where the ESRF vocabulary has none."""
+
+    name: str
+    units: str
+    value_type: str
+    description: str
+
+
+class EntityCollector:
+    """Collects entities in order, once per id, and the parameter types they use."""
+
+    def __init__(self, facility_id: str, extensions: dict[str, Extension] | None = None):
+        self.facility_id = facility_id
+        self.extensions = extensions or {}
+        self._entities: dict[str, Entity] = {}
+        self._parameter_types: dict[str, Entity] = {}
+
+    def add(self, entity: Entity) -> Ref:
+        """Keep the first entity with this id; return a reference to it."""
+        assert entity.id is not None
+        self._entities.setdefault(entity.id, entity)
+        return Ref(entity.id)
+
+    def entities(self) -> list[Entity]:
+        types = [self._parameter_types[name] for name in sorted(self._parameter_types)]
+        return types + list(self._entities.values())
+
+    def parameter(self, holder: str, name: str, value: Any) -> Entity | None:
+        """A `<holder>Parameter` entity, or None when the value is unknown."""
+        if value is None or value == "":
+            return None
+        definition = self._definition(name)
+        values: dict[str, Any] = {}
+        if definition.value_type == "NUMERIC":
+            values.update(numeric_values(name, value))
+        elif definition.value_type == "DATE_AND_TIME":
+            values["dateTimeValue"] = icat_datetime(value)
+        else:
+            values["stringValue"] = str(value)
+        values["type"] = self._parameter_type(name, definition, holder)
+        return Entity(f"{holder}Parameter", values)
+
+    def parameters(self, holder: str, named: dict[str, Any]) -> list[Entity]:
+        made = (self.parameter(holder, name, value) for name, value in named.items())
+        return [parameter for parameter in made if parameter is not None]
+
+    def _definition(self, name: str) -> ParameterDefinition | Extension:
+        if name in self.extensions:
+            return self.extensions[name]
+        try:
+            return esrf_parameters()[name]
+        except KeyError:
+            raise KeyError(f"parameter {name!r} is neither an ESRF name nor a declared extension") from None
+
+    def _parameter_type(self, name: str, definition: ParameterDefinition | Extension, holder: str) -> Ref:
+        type_id = entity_id("parameterType", name)
+        entity = self._parameter_types.get(name)
+        if entity is None:
+            values: dict[str, Any] = {flag: "false" for flag in APPLICABLE.values()}
+            values.update(
+                {
+                    "description": definition.description,
+                    "name": name,
+                    "units": definition.units or "N/A",
+                    "valueType": definition.value_type,
+                    "facility": Ref(self.facility_id),
+                }
+            )
+            entity = Entity("parameterType", values, type_id)
+            self._parameter_types[name] = entity
+        entity.values[APPLICABLE[holder]] = "true"
+        return Ref(type_id)
