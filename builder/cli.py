@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--snapshot", type=Path, help="ICAT dump to build from (default: the embedded one)")
     build_parser.add_argument("--out", type=Path, help="folder for the built sites (default: site/)")
     build_parser.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
-    build_parser.add_argument("--quiet", action="store_true", help="no progress display")
+    build_parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     build_parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     build_parser.set_defaults(run=_build)
 

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from .errors import ConfigError, Problem
 from .records import Catalogue, Dataset
 from .validation import ConfigModel, suggest, validate_document
-from .vocabulary import esrf_parameters
+from .vocabulary import parameter_definitions
 from .yamlfile import KeyPath, YamlDocument, load_yaml
 
 # Values every dataset has, whatever its parameters: usable as fields by these names
@@ -203,8 +203,8 @@ def _check_references(config: CollectionConfig, document: YamlDocument, catalogu
     """Every field named anywhere exists; every parameter a field reads exists in the snapshot."""
     problems = []
     known = set(config.fields)
-    # A name of the ESRF vocabulary is no typo, even where this snapshot has no value for it.
-    parameters = set(catalogue.parameter_types) | set(esrf_parameters())
+    # A known name is no typo, even where this snapshot has no value for it.
+    parameters = set(catalogue.parameter_types) | set(parameter_definitions())
 
     def check_field(path: KeyPath, name: str) -> None:
         if name not in known:

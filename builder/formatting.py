@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 
 def number(value: float, digits: int | None = None) -> str:
     """4.14 -> '4.14', 106.0 -> '106', 197.61805 -> '197.618'; `digits` fixes the decimals."""
@@ -11,8 +13,8 @@ def number(value: float, digits: int | None = None) -> str:
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     text = f"{value:.6g}"
-    if "e" in text:  # very small or large: keep the significant digits, no exponent surprise
-        return f"{value:.6f}".rstrip("0").rstrip(".")
+    if "e" in text:  # very small or large: the same six significant digits, written out
+        return format(Decimal(text), "f")
     return text
 
 

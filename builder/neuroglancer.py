@@ -14,7 +14,6 @@ from .records import Volume
 
 # Characters Neuroglancer leaves unescaped in the fragment (neuroglancer.url_state.to_url).
 FRAGMENT_SAFE = "~@#$&()*!+=:;,.?/'"
-UM = 1e-6
 DEFAULT_VIEWPORT_PIXELS = 1000
 
 
@@ -28,9 +27,14 @@ class ViewerSettings:
     contrast: tuple[float, float] | None = None
 
 
+def metres(micrometres: float) -> float:
+    """4.14 µm -> 4.14e-06 m exactly as written, without float noise (4.1399999e-06)."""
+    return float(f"{micrometres!r}e-6")
+
+
 def volume_state(volume: Volume, name: str, settings: ViewerSettings) -> dict:
     """One image layer, in metres, centred, zoomed so a whole slice fits."""
-    dimensions = {axis: [size * UM, "m"] for axis, size in zip("xyz", volume.voxel_size_um)}
+    dimensions = {axis: [metres(size), "m"] for axis, size in zip("xyz", volume.voxel_size_um)}
     layer: dict = {"type": "image", "source": volume.source, "name": name}
     if settings.shader:
         layer["shader"] = settings.shader

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
 from ..snapshot import Entity, Ref
-from ..vocabulary import ParameterDefinition, esrf_parameters
+from ..vocabulary import ParameterDefinition, parameter_definitions
 
 # Parameter holders in ICAT and the flag that says a parameter type applies to them.
 APPLICABLE = {
@@ -54,22 +53,11 @@ def numeric_values(name: str, value: float | int | str) -> dict[str, str]:
         raise ValueError(f"parameter {name!r} is numeric, but the value {value!r} is not a number") from None
 
 
-@dataclass(frozen=True)
-class Extension:
-    """A parameter name a source defines where the ESRF vocabulary has none."""
-
-    name: str
-    units: str
-    value_type: str
-    description: str
-
-
 class EntityCollector:
     """Collects entities in order, once per id, and the parameter types they use."""
 
-    def __init__(self, facility_id: str, extensions: dict[str, Extension] | None = None):
+    def __init__(self, facility_id: str):
         self.facility_id = facility_id
-        self.extensions = extensions or {}
         self._entities: dict[str, Entity] = {}
         self._parameter_types: dict[str, Entity] = {}
 
@@ -102,15 +90,13 @@ class EntityCollector:
         made = (self.parameter(holder, name, value) for name, value in named.items())
         return [parameter for parameter in made if parameter is not None]
 
-    def _definition(self, name: str) -> ParameterDefinition | Extension:
-        if name in self.extensions:
-            return self.extensions[name]
+    def _definition(self, name: str) -> ParameterDefinition:
         try:
-            return esrf_parameters()[name]
+            return parameter_definitions()[name]
         except KeyError:
-            raise KeyError(f"parameter {name!r} is neither an ESRF name nor a declared extension") from None
+            raise KeyError(f"parameter {name!r} is in neither the ESRF vocabulary nor atlasgen's") from None
 
-    def _parameter_type(self, name: str, definition: ParameterDefinition | Extension, holder: str) -> Ref:
+    def _parameter_type(self, name: str, definition: ParameterDefinition, holder: str) -> Ref:
         type_id = entity_id("parameterType", name)
         entity = self._parameter_types.get(name)
         if entity is None:

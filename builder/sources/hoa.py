@@ -3,8 +3,8 @@
 Each HOA record becomes one ICAT dataset of the ESRF facility, with its
 donor as sample parameters, its scan as dataset parameters, its cloud volume
 as a datafile, and its citation as a data publication. Fields map onto the
-ESRF ICAT parameter names where one exists; the rest become the extensions
-declared in EXTENSIONS. Missing values stay missing, shared DOIs stay shared.
+ESRF ICAT parameter names where one exists; the rest become atlasgen's
+extensions (builder/schema/atlasgen-parameters.tsv). Missing values stay missing, shared DOIs stay shared.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from typing import Any, Iterable
 
 from ..errors import Location, Problem, SnapshotError
 from ..snapshot import Entity, Head, Ref, Snapshot
-from ..vocabulary import esrf_parameters
-from .entities import EntityCollector, Extension, entity_id, icat_datetime
+from .entities import EntityCollector, entity_id, icat_datetime
 
 FACILITY = {"name": "ESRF", "fullName": "European Synchrotron Radiation Facility", "url": "https://www.esrf.fr/"}
 # The HOA portal publishes every dataset under CC BY 4.0; DOI_rights holds "name,identifier,URL".
@@ -32,46 +31,6 @@ CREDIT_ROLES = {
     "Visualization", "Writing – original draft", "Writing – review & editing",
 }
 
-
-def _extension(name: str, units: str, value_type: str, description: str) -> tuple[str, Extension]:
-    return name, Extension(name, units, value_type, description + " (atlasgen extension)")
-
-
-def _as_text(name: str, why: str) -> tuple[str, Extension]:
-    """An ESRF name whose values this source has as text, not numbers."""
-    official = esrf_parameters()[name]
-    return name, Extension(name, official.units, "STRING", f"{official.description} ({why})")
-
-
-EXTENSIONS = dict(
-    [
-        _as_text("SamplePatient_number", "HOA donor ids are text, e.g. LADAF-2020-27"),
-        _extension("HOA_dataset_type", "", "STRING", "Human Organ Atlas dataset type: overview or zoom."),
-        _extension("HOA_voi", "", "STRING", "Human Organ Atlas volume of interest label, e.g. complete-organ, VOI-02b."),
-        _extension("HOA_metadata_version", "", "STRING", "Version of the HOA metadata format the record came from."),
-        _extension("SamplePatient_cause_of_death", "", "STRING", "Cause of death of the body donor."),
-        _extension("SamplePatient_diabetes", "", "STRING", "Diabetes of the donor, e.g. Type 2."),
-        _extension("SamplePatient_hypertension", "", "STRING", "Hypertension of the donor."),
-        _extension("SamplePatient_smoker", "", "STRING", "Whether the donor smoked."),
-        _extension("SamplePreparation_post_mortem_interval", "h", "NUMERIC", "Time between death and fixation."),
-        _extension("SamplePreparation_fixation_method", "", "STRING", "How the organ was fixed, e.g. immersion."),
-        _extension("SamplePreparation_fixation_medium", "", "STRING", "Fixative, e.g. formalin."),
-        _extension("SamplePreparation_organ_infilled", "", "STRING", "Whether the organ was infilled."),
-        _extension("SamplePreparation_stabilisation_medium", "", "STRING", "Medium holding the organ, e.g. agar."),
-        _extension("SamplePreparation_degassing_method", "", "STRING", "How the organ was degassed, e.g. vacuum."),
-        _extension("SamplePreparation_scan_solvent", "", "STRING", "Solvent the organ was scanned in."),
-        _extension("SamplePreparation_scan_solvent_concentration", "%", "NUMERIC", "Concentration of the solvent."),
-        _extension("TOMOAcquisition_subframe_time", "s", "NUMERIC", "Exposure time of one sub-frame."),
-        _extension("TOMOAcquisition_psho", "", "NUMERIC", "HOA scan field 'psho', as published."),
-        _extension("InstrumentDetector01_binning", "", "STRING", "Detector binning, e.g. 2x2."),
-        _extension("Registration_target_dataset", "", "STRING", "Dataset this volume is registered into."),
-        _extension("Registration_translation_x", "μm", "NUMERIC", "Registration translation along x."),
-        _extension("Registration_translation_y", "μm", "NUMERIC", "Registration translation along y."),
-        _extension("Registration_translation_z", "μm", "NUMERIC", "Registration translation along z."),
-        _extension("Registration_rotation", "deg", "NUMERIC", "Registration rotation about the z axis."),
-        _extension("Registration_scale", "", "NUMERIC", "Registration scale factor."),
-    ]
-)
 
 SCAN_PARAMETERS = {
     "energy": "TOMOAcquisition_energy",
@@ -183,7 +142,7 @@ def _snapshot_date(records: list[dict[str, Any]]) -> str:
 
 class _Converter:
     def __init__(self, records: list[dict[str, Any]]):
-        self.collector = EntityCollector(entity_id("facility", FACILITY["name"]), EXTENSIONS)
+        self.collector = EntityCollector(entity_id("facility", FACILITY["name"]))
         self.orcids = _orcids_by_name(records)
         self.datasets_by_doi: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._add_static()
@@ -252,6 +211,8 @@ class _Converter:
         dataset_id = entity_id("dataset", record["name"])
         values: dict[str, Any] = {
             "complete": "true",
+            # The citation title describes this very dataset; datasets sharing a DOI keep their own.
+            "description": record["citation"]["title"],
             "name": record["name"],
             "startDate": icat_datetime(scan["date"]),
             "investigation": investigation,

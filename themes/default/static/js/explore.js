@@ -280,14 +280,17 @@ async function run() {
     matching.sort((a, b) => a - b);
   }
   results = matching;
+  const first = await cardsFor(results.slice(0, Math.max(1, state.page) * PAGE));
+  if (number !== runNumber) return;
+  // Paint everything at once: count, facets and cards always agree.
   for (const entry of facets) (entry.items ? paintTerms : entry.bars ? paintRange : () => {})(entry);
   elements.count.textContent = String(results.length);
   elements.noun.textContent = results.length === 1 ? "dataset" : "datasets";
   showNotes(notes, results.length);
   elements.clear.hidden = !state.q && state.filters.size === 0;
-  shown = 0;
-  elements.cards.replaceChildren();
-  await showMore(Math.max(1, state.page) * PAGE, number);
+  elements.cards.replaceChildren(first);
+  shown = first.childElementCount;
+  elements.more.hidden = shown >= results.length;
 }
 
 function showNotes(notes, count) {
@@ -297,18 +300,24 @@ function showNotes(notes, count) {
   elements.message.textContent = lines.join(" ");
 }
 
-async function showMore(limit, number = runNumber) {
-  const ids = results.slice(shown, limit);
+// Card elements for these documents, fetching only the chunks of the index that hold them.
+async function cardsFor(ids) {
   const chunkSize = index.manifest.docChunk;
   const chunks = new Map();
   await Promise.all([...new Set(ids.map((id) => Math.floor(id / chunkSize)))].map(async (chunk) => {
     chunks.set(chunk, await index.file(`d/${chunk}.json`));
   }));
-  if (number !== runNumber) return;
   const fragment = document.createDocumentFragment();
   for (const id of ids) fragment.append(card(chunks.get(Math.floor(id / chunkSize))[id % chunkSize]));
-  elements.cards.append(fragment);
-  shown += ids.length;
+  return fragment;
+}
+
+async function showMore(limit) {
+  const number = runNumber;
+  const more = await cardsFor(results.slice(shown, limit));
+  if (number !== runNumber) return;
+  shown += more.childElementCount;
+  elements.cards.append(more);
   elements.more.hidden = shown >= results.length;
 }
 

@@ -1,0 +1,91 @@
+"""Bad input gets a clear error naming file and line, a non-zero exit, and loses nothing."""
+
+import re
+
+import pytest
+
+from builder.cli import main
+from tests.conftest import SNAPSHOT
+from tests.integration.test_build_hoa import tree_hashes
+
+
+@pytest.fixture
+def built(project, tmp_path):
+    out = tmp_path / "out"
+    assert main(["build", "hoa", "--project", str(project), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def rebuild(project, out, *extra) -> int:
+    return main(["build", "hoa", "--project", str(project), "--out", str(out), "--quiet", *extra])
+
+
+def break_file(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def assert_refused(capsys, project, out, before, pattern, *extra):
+    capsys.readouterr()
+    assert rebuild(project, out, *extra) == 1
+    error = capsys.readouterr().err
+    assert re.search(pattern, error), error
+    assert "previous site is unchanged" in error
+    assert tree_hashes(out / "hoa") == before
+    assert sorted(p.name for p in out.iterdir()) == ["hoa"]  # no half-built folder left behind
+
+
+def test_unknown_key(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    break_file(project / "collections/hoa.yml", "  - {field: sex}", "  - {field: sex, sort: asc}")
+    assert_refused(capsys, project, built, before, r"collections/hoa\.yml:\d+:\d+: facets\[0\]\.sort: unknown key")
+
+
+def test_typo_in_a_parameter_name(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    break_file(project / "collections/hoa.yml", "TOMOAcquisition_energy}", "TOMOAcquisiton_energy}")
+    assert_refused(capsys, project, built, before,
+                   r"collections/hoa\.yml:\d+:\d+: fields\.energy\.parameter: no parameter 'TOMOAcquisiton_energy'"
+                   r".*did you mean 'TOMOAcquisition_energy'")
+
+
+def test_yaml_syntax_error(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    break_file(project / "site_config/hoa.yml", "collections: [hoa]", "collections: [hoa")
+    assert_refused(capsys, project, built, before, r"site_config/hoa\.yml:\d+:\d+: YAML syntax error")
+
+
+def test_truncated_snapshot(project, built, capsys, tmp_path):
+    before = tree_hashes(built / "hoa")
+    truncated = tmp_path / "truncated.xml"
+    data = SNAPSHOT.read_bytes()
+    truncated.write_bytes(data[: int(len(data) * 0.6)])
+    assert_refused(capsys, project, built, before, r"truncated\.xml:\d+:\d+: not a well-formed ICAT dump.*truncated",
+                   "--snapshot", str(truncated))
+
+
+def test_two_datasets_on_one_url(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    break_file(project / "site_config/hoa.yml", 'dataset: "datasets/{name}/"', 'dataset: "datasets/{proposal}/"')
+    assert_refused(capsys, project, built, before,
+                   r"site_config/hoa\.yml:\d+:\d+: paths: dataset '.*' and dataset '.*' both map to 'datasets/md\d+/'")
+
+
+def test_usage_errors_exit_with_2(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["build", "--no-such-flag"])
+    assert caught.value.code == 2
+    assert main([]) == 2
+
+
+def test_unknown_site_name(project, built, capsys):
+    assert main(["build", "atlantis", "--project", str(project), "--out", str(built)]) == 1
+    assert "no site 'atlantis'; sites here: hoa" in capsys.readouterr().err
+
+
+def test_help_shows_examples(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["build", "--help"])
+    assert caught.value.code == 0
+    assert "examples:" in capsys.readouterr().out
