@@ -5,12 +5,15 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .cache import cached_catalogue
 from .collections import Collection, load_collection
 from .errors import AtlasError, ConfigError, Location, Problem
 from .output import OutputFolder
@@ -22,6 +25,7 @@ from .sites import Site, find_sites, load_site
 from .snapshot import read_snapshot
 
 DEFAULT_SNAPSHOT = "catalogue/esrf-public.xml"
+CACHE_FOLDER = ".cache/atlasgen"
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class BuildOptions:
     snapshot: Path | None = None
     out: Path | None = None  # folder holding one folder per site
     quiet: bool = False
+    cache: bool = True  # keep loaded catalogues in .cache/atlasgen/
 
 
 @dataclass
@@ -74,22 +79,39 @@ class BuildReport:
     sites: list[SiteReport] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    catalogue_cached: bool = False
 
 
 def build(options: BuildOptions, log: Callable[[str], None] | None = None) -> BuildReport:
     """Build the chosen sites; raises AtlasError on bad input, leaving every old site as it was."""
+    with _collector_paused():
+        return _build(options, log or (lambda message: None))
+
+
+@contextmanager
+def _collector_paused():
+    """A build makes millions of short-lived, acyclic objects: the cycle collector only slows it (about 2x)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
     started = time.perf_counter()
-    log = log or (lambda message: None)
     project = Project(options.project)
     report = BuildReport()
     clock = _Clock(report)
 
     sites = _load_sites(project, options.sites)
     snapshot_path = options.snapshot or project.root / DEFAULT_SNAPSHOT
-    with clock("snapshot"):
-        snapshot = read_snapshot(snapshot_path)
-    with clock("records"):
-        catalogue = catalogue_from_snapshot(snapshot)
+    with clock("catalogue"):
+        cache_folder = project.root / CACHE_FOLDER if options.cache else None
+        catalogue, cached = cached_catalogue(snapshot_path, cache_folder, _load_catalogue)
+    report.catalogue_cached = cached
     log(f"snapshot {project.shown(snapshot_path)}: {len(catalogue.datasets)} datasets, "
         f"{len(catalogue.publications)} DOIs")
     with clock("plan"):
@@ -106,7 +128,7 @@ def build(options: BuildOptions, log: Callable[[str], None] | None = None) -> Bu
                 _render(plan, catalogue, project, output, options.quiet)
         with clock("publish"):
             for plan, output in outputs:
-                output.publish()
+                output.publish(remove_old_in_background=True)
     except BaseException:
         for _, output in outputs:
             output.discard()
@@ -116,6 +138,10 @@ def build(options: BuildOptions, log: Callable[[str], None] | None = None) -> Bu
                                        len(plan.links.datasets), len(plan.dois)))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _load_catalogue(path: Path) -> Catalogue:
+    return catalogue_from_snapshot(read_snapshot(path))
 
 
 def _load_sites(project: Project, names: tuple[str, ...]) -> list[Site]:

@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
     build_parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     build_parser.add_argument("--json", action="store_true", help="print a machine-readable report")
+    build_parser.add_argument("--no-cache", action="store_true", help="parse the snapshot even if it is cached")
     build_parser.set_defaults(run=_build)
 
     serve_parser = commands.add_parser("serve", help="preview a built site", description="Serve a built site.",
@@ -72,11 +73,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build(args: argparse.Namespace) -> int:
     options = BuildOptions(project=args.project, sites=tuple(args.sites), snapshot=args.snapshot, out=args.out,
-                           quiet=args.quiet or args.json)
+                           quiet=args.quiet or args.json, cache=not args.no_cache)
     log = (lambda message: None) if options.quiet else (lambda message: print(message, file=sys.stderr))
     report = build(options, log)
     if args.json:
         print(json.dumps({"seconds": round(report.seconds, 3), "timings": report.timings,
+                          "catalogue_cached": report.catalogue_cached,
                           "sites": [{"name": s.name, "output": str(s.output), "pages": s.pages, "files": s.files,
                                      "datasets": s.datasets, "dois": s.dois} for s in report.sites]}, indent=2))
         return EXIT_OK

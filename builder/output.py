@@ -12,6 +12,7 @@ import ctypes.util
 import hashlib
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -28,24 +29,18 @@ class OutputFolder:
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
         os.chmod(self.folder, 0o755)
         self.hashes: dict[str, str] = {}  # relative path -> sha256 of its bytes
-        self._made_dirs: set[Path] = set()
 
     def write(self, relative: str, data: bytes | str) -> None:
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        path = self.folder / relative
-        parent = path.parent
-        if parent not in self._made_dirs:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._made_dirs.add(parent)
-        path.write_bytes(payload)
-        self.hashes[relative] = hashlib.sha256(payload).hexdigest()
+        self.hashes[relative] = write_file(str(self.folder), relative, payload)
 
     def exists(self, relative: str) -> bool:
         return relative in self.hashes
 
-    def publish(self) -> None:
+    def publish(self, remove_old_in_background: bool = False) -> None:
+        """Swap the new site in; the previous one is removed, or left to a background `rm`."""
         if self.target.exists() and _exchange(self.folder, self.target):
-            shutil.rmtree(self.folder)  # now holds the previous site
+            _remove(self.folder, remove_old_in_background)  # it now holds the previous site
             return
         aside = None
         if self.target.exists():
@@ -59,10 +54,32 @@ class OutputFolder:
                 os.rename(aside, self.target)
             raise
         if aside is not None:
-            shutil.rmtree(aside)
+            _remove(aside, remove_old_in_background)
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _remove(folder: Path, in_background: bool) -> None:
+    """Deleting thousands of files takes seconds on slow disks; nothing waits for it to finish."""
+    if in_background and shutil.which("rm"):
+        subprocess.Popen(["rm", "-rf", "--", str(folder)], start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def write_file(folder: str, relative: str, payload: bytes) -> str:
+    """Write one file under `folder`, making its folders; return the sha256 of its bytes."""
+    path = os.path.join(folder, relative)
+    try:
+        stream = open(path, "wb")
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        stream = open(path, "wb")
+    with stream:
+        stream.write(payload)
+    return hashlib.sha256(payload).hexdigest()
 
 
 def _exchange(first: Path, second: Path) -> bool:

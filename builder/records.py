@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import Iterable, Mapping
 
-from .snapshot import Entity, Snapshot
+from .snapshot import Entity, Ref, Snapshot
 
 DOI_PREFIXES = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
 NEUROGLANCER_SCHEMES = ("n5", "zarr", "zarr2", "zarr3", "precomputed")
@@ -22,7 +21,6 @@ CREDIT_ROLES = frozenset({
     "Methodology", "Project administration", "Resources", "Software", "Supervision", "Validation",
     "Visualization", "Writing – original draft", "Writing – review & editing",
 })
-EMPTY: Mapping = MappingProxyType({})
 
 
 def normalise_doi(text: str | None) -> str | None:
@@ -163,7 +161,7 @@ class Investigation:
     release_date: str | None = None
     users: tuple[InvestigationUser, ...] = ()
     keywords: tuple[str, ...] = ()
-    parameters: Mapping[str, Parameter] = field(default_factory=lambda: EMPTY)
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +169,7 @@ class Sample:
     name: str
     pid: str | None = None
     type: str | None = None
-    parameters: Mapping[str, Parameter] = field(default_factory=lambda: EMPTY)
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +186,7 @@ class Dataset:
     instruments: tuple[Instrument, ...] = ()
     techniques: tuple[Technique, ...] = ()
     sample: Sample | None = None
-    parameters: Mapping[str, Parameter] = field(default_factory=lambda: EMPTY)
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)
     files: tuple[DataFile, ...] = ()
     volume: Volume | None = None
     registration: Registration | None = None
@@ -289,6 +287,9 @@ class _RecordBuilder:
         self.snapshot = snapshot
         self._parameter_types: dict[str, tuple[str, str]] = {}
         self._cache: dict[tuple[str, str], object] = {}
+        self._interned: dict = {}
+        self._parameters_seen: dict[tuple, Parameter | None] = {}
+        self._people_seen: dict[tuple, tuple[tuple[Person, ...], tuple[Person, ...]]] = {}
 
     # ---- shared pieces
 
@@ -329,17 +330,32 @@ class _RecordBuilder:
     def parameters(self, entity: Entity) -> Mapping[str, Parameter]:
         made: dict[str, Parameter] = {}
         for item in entity.many("parameters"):
-            name, units = self._parameter_type(item)
-            if not name:
-                continue
             values = item.values
-            made[name] = Parameter(
-                name=name, units=units, number=_number(values.get("numericValue")),  # type: ignore[arg-type]
-                text=values.get("stringValue"), when=values.get("dateTimeValue"),  # type: ignore[arg-type]
-                low=_number(values.get("rangeBottom")), high=_number(values.get("rangeTop")),  # type: ignore[arg-type]
-                error=_number(values.get("error")),  # type: ignore[arg-type]
-            )
-        return MappingProxyType(made) if made else EMPTY
+            ref = values.get("type")
+            raw = (ref.id or repr(ref.keys) if isinstance(ref, Ref) else None,
+                   *(values.get(name) for name in PARAMETER_VALUES))
+            parameter = self._parameters_seen.get(raw, False)
+            if parameter is False:  # first time this exact value: build it once
+                parameter = self._parameters_seen[raw] = self._parameter(item)
+            if parameter is not None:
+                made[parameter.name] = parameter
+        return made
+
+    def _parameter(self, item: Entity) -> Parameter | None:
+        name, units = self._parameter_type(item)
+        if not name:
+            return None
+        values = item.values
+        return Parameter(
+            name=name, units=units, number=_number(values.get("numericValue")),  # type: ignore[arg-type]
+            text=values.get("stringValue"), when=values.get("dateTimeValue"),  # type: ignore[arg-type]
+            low=_number(values.get("rangeBottom")), high=_number(values.get("rangeTop")),  # type: ignore[arg-type]
+            error=_number(values.get("error")),  # type: ignore[arg-type]
+        )
+
+    def _intern(self, record):
+        """One shared object per distinct value: catalogues repeat most values many times."""
+        return self._interned.setdefault(record, record)
 
     def _instrument(self, entity: Entity) -> Instrument:
         facility = self._resolve(entity, "facility", "facility")
@@ -485,7 +501,16 @@ class _RecordBuilder:
                               funding.text("awardNumber"), funding.text("awardTitle"))
 
     def _people(self, users: list[Entity]) -> tuple[tuple[Person, ...], tuple[Person, ...]]:
-        """Creators and contributors in order; CRediT-role entries fold into their person."""
+        """Creators and contributors in order; the same list of entries is worked out once."""
+        raw = tuple(_user_key(user) for user in users)
+        if None in raw:  # entries with affiliations: not worth a key
+            return self._people_of(users)
+        if raw not in self._people_seen:
+            self._people_seen[raw] = self._people_of(users)
+        return self._people_seen[raw]
+
+    def _people_of(self, users: list[Entity]) -> tuple[tuple[Person, ...], tuple[Person, ...]]:
+        """CRediT-role entries fold into their person."""
         people: dict[tuple[str, str], dict] = {}
         for item in sorted(users, key=lambda u: (u.text("orderKey") or "", u.text("contributorType") or "")):
             kind = item.text("contributorType") or "Creator"
@@ -498,10 +523,21 @@ class _RecordBuilder:
             slot["entries"].append((item, user, kind))
         creators, contributors = [], []
         for (who, kind), slot in people.items():
-            person = _person(slot["entries"], kind, tuple(slot["roles"]))
+            person = self._intern(_person(slot["entries"], kind, tuple(slot["roles"])))
             if person is not None:
                 (creators if kind == "Creator" else contributors).append(person)
         return tuple(creators), tuple(contributors)
+
+
+PARAMETER_VALUES = ("numericValue", "stringValue", "dateTimeValue", "rangeBottom", "rangeTop", "error")
+USER_FIELDS = ("orderKey", "contributorType", "fullName", "givenName", "familyName", "email")
+
+
+def _user_key(user: Entity) -> tuple | None:
+    if user.values.get("affiliations"):
+        return None
+    ref = user.values.get("user")
+    return (*(user.values.get(name) for name in USER_FIELDS), ref.id or repr(ref.keys) if isinstance(ref, Ref) else None)
 
 
 def _person(entries: list[tuple[Entity, Entity | None, str]], kind: str, roles: tuple[str, ...]) -> Person | None:

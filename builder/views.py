@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from markupsafe import Markup, escape
+
 from . import formatting
 from .collections import Collection, FieldSpec, field_kind
 from .records import Catalogue, Dataset, Parameter
@@ -20,6 +22,10 @@ Raw = tuple[float | str, ...]
 class FieldValue:
     raw: Raw  # typed values for facets and sorting: numbers, ISO dates or texts
     text: str  # as shown; "" when the dataset has no value
+    html: Markup = Markup("")  # the text, escaped once for every page that shows it
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "html", escape(self.text))
 
 
 MISSING = FieldValue((), "")
@@ -30,6 +36,8 @@ class Row:
     field: str
     label: str
     text: str
+    label_html: Markup
+    text_html: Markup
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +68,16 @@ class Shaper:
         self.collection = collection
         self.catalogue = catalogue
         self.config = collection.config
+        self.labels = {name: (label_of(name, spec), escape(label_of(name, spec))) for name, spec in self.config.fields.items()}
         self.readers: dict[str, Callable[[Dataset], FieldValue]] = {
             name: self._reader(spec, field_kind(spec, catalogue)) for name, spec in self.config.fields.items()
         }
 
     def view(self, dataset: Dataset) -> DatasetView:
         values = {name: read(dataset) for name, read in self.readers.items()}
-        fields = self.config.fields
         groups = []
         for group in self.config.groups:
-            rows = tuple(Row(f, label_of(f, fields[f]), values[f].text) for f in group.fields if values[f].text)
+            rows = tuple(self._row(f, values[f]) for f in group.fields if values[f].text)
             if rows:
                 groups.append(GroupView(group.label, rows))
         card = self.config.card
@@ -79,21 +87,27 @@ class Shaper:
             values=values,
             groups=tuple(groups),
             card_title=_first_text(values, card.title) or dataset.name,
-            card_rows=tuple(Row(f, label_of(f, fields[f]), values[f].text) for f in card.fields if values[f].text),
+            card_rows=tuple(self._row(f, values[f]) for f in card.fields if values[f].text),
             card_text=values[card.text].text if card.text else "",
         )
+
+    def _row(self, name: str, value: FieldValue) -> Row:
+        label, label_html = self.labels[name]
+        return Row(name, label, value.text, label_html, value.html)
 
     def _reader(self, spec: FieldSpec, kind: str) -> Callable[[Dataset], FieldValue]:
         if spec.attribute:
             return self._attribute_reader(spec)
         unit = spec.unit if spec.unit is not None else self._units(spec)
-        cache: dict[tuple, FieldValue] = {}
+        # Records share one Parameter object per distinct value, so its id is a key for the formatted value.
+        cache: dict[tuple[int, ...], FieldValue] = {}
+        names = spec.sources
 
         def read(dataset: Dataset) -> FieldValue:
-            found = [p for p in (dataset.parameter(name) for name in spec.sources) if p is not None]
+            found = [p for p in map(dataset.parameter, names) if p is not None]
             if not found:
                 return MISSING
-            key = tuple((p.number, p.text, p.when, p.low, p.high) for p in found)
+            key = tuple(map(id, found))
             value = cache.get(key)
             if value is None:
                 value = cache[key] = self._parameters_value(found, spec, kind, unit)

@@ -6,6 +6,7 @@ Creator (PublicationYear). Title. Publisher. ResourceType. Identifier
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..records import Person, Publication
 
@@ -16,6 +17,7 @@ def initials(given: str) -> str:
     return " ".join("-".join(f"{piece[0]}." for piece in part.split("-") if piece) for part in parts)
 
 
+@lru_cache(maxsize=65536)
 def cited_name(person: Person) -> str:
     if person.is_organisation or not person.family_name:
         return person.name

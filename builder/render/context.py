@@ -7,6 +7,7 @@ path), so a site works at any base URL, from any folder.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 from ..collections import Collection
@@ -190,6 +191,7 @@ def site_context(site: Site) -> SiteContext:
                        accent=config.branding.accent, footer=config.footer)
 
 
+@lru_cache(maxsize=65536)
 def person_link(person: Person) -> PersonLink:
     return PersonLink(person.name, orcid_url(person.orcid), tuple(a.name for a in person.affiliations), person.roles)
 

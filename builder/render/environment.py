@@ -8,9 +8,11 @@ reaches the default theme, so an override can extend what it replaces.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from ..errors import ConfigError, Location, Problem
 
@@ -48,9 +50,24 @@ def make_environment(template_dirs: list[Path]) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
+    # Fragments that repeat across thousands of pages are rendered once per distinct value.
+    environment.globals["people"] = cached_partial(environment, "people.html", "people")
+    environment.globals["creator_meta"] = cached_partial(environment, "creator-meta.html", "people")
+    environment.globals["group_html"] = cached_partial(environment, "group.html", "group", size=65536)
     environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     return environment
+
+
+def cached_partial(environment: Environment, template: str, name: str, size: int = 4096):
+    """A template rendered once per distinct argument: author lists repeat across thousands of pages."""
+
+    @lru_cache(maxsize=size)
+    def render(value) -> Markup:
+        return Markup(environment.get_template(template).render({name: value}))
+
+    return render
 
 
 def static_dirs(template_dirs: list[Path]) -> list[Path]:

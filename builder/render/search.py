@@ -17,7 +17,7 @@ import json
 import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -35,6 +35,8 @@ FORMAT_VERSION = 1
 
 def fold(text: str) -> str:
     """Lower case without accents: 'Côte' -> 'cote'."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
@@ -102,37 +104,45 @@ def sort_column(key: str, label: str, raw_values: Sequence[tuple], descending: b
 def text_postings(documents: Sequence[SearchDocument], boosts: dict[str, float]) -> dict[str, list[int]]:
     """term -> flat [doc delta, impact 1..255, field mask, ...] in document order."""
     fields = list(boosts)
-    lengths = {f: [0] * len(documents) for f in fields}
-    frequencies: dict[str, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    lengths = [[0] * len(documents) for _ in fields]
+    counted: dict[str, tuple[tuple[str, int], ...]] = {}  # the same texts recur: tokenise each once
+    occurrences: dict[str, list[tuple[int, int, int]]] = defaultdict(list)  # term -> (doc, field, tf)
     for number, document in enumerate(documents):
         for index, field in enumerate(fields):
-            words = tokens(document.text.get(field, ""))
-            lengths[field][number] = len(words)
-            for word in words:
-                frequencies[word][number][index] += 1
-    average = {f: (sum(lengths[f]) / len(documents)) or 1.0 for f in fields}
+            text = document.text.get(field)
+            if not text:
+                continue
+            terms = counted.get(text)
+            if terms is None:
+                words = tokens(text)
+                terms = counted[text] = (("", len(words)),) + tuple(Counter(words).items())
+            lengths[index][number] = terms[0][1]
+            for term, tf in terms[1:]:
+                occurrences[term].append((number, index, tf))
     count = len(documents)
-    scores: dict[str, list[tuple[int, float, int]]] = {}
+    average = [(sum(column) / count) or 1.0 for column in lengths]
+    weights = [boosts[field] for field in fields]
+    scored: dict[str, list[tuple[int, float, int]]] = {}
     top = 0.0
-    for term, per_doc in frequencies.items():
+    for term, found in occurrences.items():
+        per_doc: dict[int, list] = {}
+        for number, index, tf in found:
+            norm = 1 - B + B * lengths[index][number] / average[index]
+            entry = per_doc.setdefault(number, [0.0, 0])
+            entry[0] += weights[index] * tf / norm
+            entry[1] |= 1 << index
         idf = math.log(1 + (count - len(per_doc) + 0.5) / (len(per_doc) + 0.5))
         postings = []
-        for number, per_field in per_doc.items():
-            weighted, mask = 0.0, 0
-            for index, tf in per_field.items():
-                field = fields[index]
-                norm = 1 - B + B * lengths[field][number] / average[field]
-                weighted += boosts[field] * tf / norm
-                mask |= 1 << index
+        for number, (weighted, mask) in per_doc.items():
             score = idf * weighted * (K1 + 1) / (weighted + K1)
             top = max(top, score)
             postings.append((number, score, mask))
-        scores[term] = postings
+        scored[term] = postings
     encoded = {}
-    for term, postings in scores.items():
+    for term, postings in scored.items():
         flat: list[int] = []
         previous = 0
-        for number, score, mask in sorted(postings):
+        for number, score, mask in postings:  # already in document order
             flat += [number - previous, max(1, round(255 * score / top)), mask]
             previous = number
         encoded[term] = flat

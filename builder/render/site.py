@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -24,6 +25,7 @@ from ..views import DatasetView, Shaper
 from . import context as ctx
 from . import search
 from .environment import content_hash
+from .pages import Job, render_pages
 
 Progress = Callable[[int], None]
 
@@ -115,39 +117,45 @@ class SiteRenderer:
         self.output = output
         self.static_dirs = static_dirs
         self.site_context = ctx.site_context(self.site)
-        self.html_paths: list[str] = []
 
     def render(self, progress: Progress) -> None:
         self.environment.globals["assets"] = self._copy_static()
         self.environment.filters["urlpath"] = url_path
-        for collection in self.plan.collections:
-            self._write_collection(collection, progress)
-        self._write_doi_pages(progress)
-        self._write_help_pages(progress)
-        self._write_page("404.html", ctx.Page(path="404.html", title="Page not found", description=""))
-        progress(1)
-        self._write_sitemap()
+        jobs, paths = self._page_jobs()
+        render_pages(jobs, self.environment, self.site_context, self.output, progress, meanwhile=self._write_indexes)
+        self._write_sitemap(paths)
 
-    def _write_page(self, template: str, page: ctx.Page, record: bool = True) -> None:
-        html = self.environment.get_template(template).render(site=self.site_context, page=page)
-        self.output.write(page.output_file, html)
-        if record and page.path != "404.html":
-            self.html_paths.append(page.path)
-
-    def _write_collection(self, plan: CollectionPlan, progress: Progress) -> None:
-        viewer = self._viewer(plan.collection)
+    def _page_jobs(self) -> tuple[list[Job], list[str]]:
+        """Every page of the site with its template, in a fixed order; and the paths the sitemap lists."""
+        jobs: list[Job] = []
+        paths: list[str] = []
         links = self.plan.links
-        for view in plan.views:
-            path = links.datasets.get(view.dataset.key)
-            if path is None:
-                continue
-            page = ctx.dataset_page(view, path, self.catalogue, links, viewer, plan.explore_path)
-            self._write_page(self._dataset_template(plan.collection.name), page)
-            progress(1)
-        index_path = f"search/{plan.collection.name}/"
-        for relative, text in self._index_files(plan).items():
-            self.output.write(index_path + relative, text)
-        self._write_explore(plan, index_path + "manifest.json", progress)
+        for plan in self.plan.collections:
+            viewer = self._viewer(plan.collection)
+            template = self._dataset_template(plan.collection.name)
+            for view in plan.views:
+                path = links.datasets.get(view.dataset.key)
+                if path is not None:
+                    jobs.append((template, partial(ctx.dataset_page, view, path, self.catalogue, links, viewer,
+                                                   plan.explore_path)))
+                    paths.append(path)
+            for page in self._explore_pages(plan):
+                jobs.append(("explore.html", partial(_given, page)))
+                paths.append(page.path)
+        for doi in self.plan.dois:
+            jobs.append(("doi.html", partial(ctx.doi_page, self.catalogue.publications[doi], links.dois[doi],
+                                             self.catalogue, links, self.site)))
+            paths.append(links.dois[doi])
+        for page in self._help_pages():
+            jobs.append(("help.html", partial(_given, page)))
+            paths.append(page.path)
+        jobs.append(("404.html", partial(_given, ctx.Page(path="404.html", title="Page not found", description=""))))
+        return jobs, paths
+
+    def _write_indexes(self) -> None:
+        for plan in self.plan.collections:
+            for relative, text in self._index_files(plan).items():
+                self.output.write(f"search/{plan.collection.name}/{relative}", text)
 
     def _dataset_template(self, collection: str) -> str:
         return self.environment.select_template([f"dataset-{collection}.html", "dataset.html"]).name
@@ -157,21 +165,19 @@ class SiteRenderer:
         return ViewerSettings(base_url=self.site.config.neuroglancer.url, layout=viewer.layout, shader=viewer.shader,
                               contrast=viewer.contrast)
 
-    def _write_explore(self, plan: CollectionPlan, manifest: str, progress: Progress) -> None:
+    def _explore_pages(self, plan: CollectionPlan) -> list[ctx.ExplorePage]:
         size = self.site.config.explore.page_size
         links = self.plan.links
         cards = [ctx.card(v, links.datasets[v.dataset.key]) for v in plan.views if v.dataset.key in links.datasets]
         facets = _static_facets(plan)
+        manifest = f"search/{plan.collection.name}/manifest.json"
 
         def path_of(number: int) -> str:
             return plan.explore_path if number == 1 else f"{plan.explore_path}page/{number}/"
 
         pages = max(1, -(-len(cards) // size))
-        for number in range(1, pages + 1):
-            chunk = cards[(number - 1) * size:number * size]
-            page = ctx.explore_page(plan.collection, chunk, len(cards), number, size, path_of, facets, manifest)
-            self._write_page("explore.html", page)
-            progress(1)
+        return [ctx.explore_page(plan.collection, cards[(n - 1) * size:n * size], len(cards), n, size, path_of, facets,
+                                 manifest) for n in range(1, pages + 1)]
 
     def _index_files(self, plan: CollectionPlan) -> dict[str, str]:
         config = plan.collection.config
@@ -198,21 +204,15 @@ class SiteRenderer:
         info = self.catalogue.parameter_types.get(spec.sources[0]) if spec.sources else None
         return info.units if info else ""
 
-    def _write_doi_pages(self, progress: Progress) -> None:
-        for doi in self.plan.dois:
-            page = ctx.doi_page(self.catalogue.publications[doi], self.plan.links.dois[doi], self.catalogue,
-                                self.plan.links, self.site)
-            self._write_page("doi.html", page)
-            progress(1)
-
-    def _write_help_pages(self, progress: Progress) -> None:
+    def _help_pages(self) -> list[ctx.HelpPage]:
+        pages = []
         for path, source, title in self.plan.help_pages:
             html = markdown.markdown(source.read_text(encoding="utf-8"),
                                      extensions=["tables", "fenced_code", "toc", "sane_lists", "attr_list"])
             heading = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
             shown = title or (re.sub(r"<[^>]+>", "", heading.group(1)) if heading else path.strip("/").title())
-            self._write_page("help.html", ctx.HelpPage(path=path, title=shown, description=shown, html=html))
-            progress(1)
+            pages.append(ctx.HelpPage(path=path, title=shown, description=shown, html=html))
+        return pages
 
     def _copy_static(self) -> dict[str, str]:
         """Copy theme assets (later folders override earlier) and name each with its content hash."""
@@ -225,14 +225,17 @@ class SiteRenderer:
                 assets[relative] = f"static/{relative}?v={content_hash(data)}"
         return assets
 
-    def _write_sitemap(self) -> None:
+    def _write_sitemap(self, paths: Iterable[str]) -> None:
         base = self.site.config.base_url
-        entries = "".join(f"  <url><loc>{_xml_escape(base + url_path(p))}</loc></url>\n"
-                          for p in sorted(self.html_paths))
+        entries = "".join(f"  <url><loc>{_xml_escape(base + url_path(p))}</loc></url>\n" for p in sorted(paths))
         self.output.write("sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?>\n'
                                          '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                                          f"{entries}</urlset>\n")
         self.output.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n")
+
+
+def _given(page: ctx.Page) -> ctx.Page:
+    return page
 
 
 def _facet_raw(view: DatasetView, name: str, more: Iterable[str], kind: str) -> tuple:
