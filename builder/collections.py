@@ -103,7 +103,16 @@ class Facet(ConfigModel):
     label: str | None = None
     show: int = Field(8, ge=1, description="values shown before 'show more'")
     fields: list[str] = Field(default_factory=list, description="more fields a text facet searches")
+    levels: list[str] = Field(default_factory=list, description="the deeper levels of a hierarchy facet, in order")
     bins: int = Field(12, ge=2, le=100, description="histogram bars of a range facet")
+
+    @model_validator(mode="after")
+    def levels_make_a_hierarchy(self) -> "Facet":
+        if self.levels and self.type not in (None, "hierarchy"):
+            raise ValueError(f"'levels' make a hierarchy facet, but its type is '{self.type}'")
+        if self.type == "hierarchy" and not self.levels:
+            raise ValueError("a hierarchy facet needs 'levels': the fields below 'field', in order")
+        return self
 
 
 class Card(ConfigModel):
@@ -160,8 +169,16 @@ class Collection:
     def facet_type(self, facet: Facet, catalogue: Catalogue) -> str:
         if facet.type:
             return facet.type
+        if facet.levels:
+            return "hierarchy"
         kind = field_kind(self.config.fields[facet.field], catalogue)
         return {"number": "range", "date": "date"}.get(kind, "terms")
+
+
+def field_units(spec: FieldSpec, catalogue: Catalogue) -> str:
+    """The units of the parameter type a field reads, or ''."""
+    info = catalogue.parameter_types.get(spec.sources[0]) if spec.sources else None
+    return info.units if info else ""
 
 
 def field_kind(spec: FieldSpec, catalogue: Catalogue) -> str:
@@ -231,6 +248,8 @@ def _check_references(config: CollectionConfig, document: YamlDocument, catalogu
         check_field(("facets", f, "field"), facet.field)
         for e, name in enumerate(facet.fields):
             check_field(("facets", f, "fields", e), name)
+        for e, name in enumerate(facet.levels):
+            check_field(("facets", f, "levels", e), name)
     for key, option in config.sort.options.items():
         check_field(("sort", "options", key, "field"), option.field)
     if config.sort.default not in config.sort.options and config.sort.default != "relevance":

@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 from markupsafe import Markup, escape
 
 from . import formatting
-from .collections import Collection, FieldSpec, field_kind
+from .collections import Collection, FieldSpec, field_kind, field_units
 from .records import Catalogue, Dataset, Parameter
 
 Raw = tuple[float | str, ...]
@@ -98,7 +98,7 @@ class Shaper:
     def _reader(self, spec: FieldSpec, kind: str) -> Callable[[Dataset], FieldValue]:
         if spec.attribute:
             return self._attribute_reader(spec)
-        unit = spec.unit if spec.unit is not None else self._units(spec)
+        unit = spec.unit if spec.unit is not None else field_units(spec, self.catalogue)
         # Records share one Parameter object per distinct value, so its id is a key for the formatted value.
         cache: dict[tuple[int, ...], FieldValue] = {}
         names = spec.sources
@@ -114,10 +114,6 @@ class Shaper:
             return value
 
         return read
-
-    def _units(self, spec: FieldSpec) -> str:
-        info = self.catalogue.parameter_types.get(spec.sources[0])
-        return info.units if info else ""
 
     def _parameters_value(self, found: list[Parameter], spec: FieldSpec, kind: str, unit: str) -> FieldValue:
         raws: list[float | str] = []

@@ -1,14 +1,18 @@
 """The static search index of one collection: small files the browser fetches as needed.
 
-    search/<collection>/manifest.json   fields, facets, sorts, shard ranges, counts
+    search/<collection>/manifest.json   fields, facets and their values, sorts, shard ranges
     search/<collection>/t/<n>.json      text postings of a range of terms
-    search/<collection>/f/<facet>.json  each document's facet value ids
+    search/<collection>/v/<c>.json      the terms starting with one character (for typo tolerance)
+    search/<collection>/f/<facet>.json  each document's facet value id(s)
     search/<collection>/s/<sort>.json   each document's rank in a sort order
     search/<collection>/d/<n>.json      card data of a chunk of documents
 
-Documents are numbered in the collection's default order. Text scores are
-BM25F over the fields the collection boosts, computed here and stored as one
-byte per posting, so the browser only adds them up.
+The browser fetches the manifest, then only what a query needs: the shards
+of its words, the columns of the facets it filters by, the chunks of the
+results it shows; counts of the other facets follow. Documents are numbered
+in the collection's default order. Text scores are BM25F over the fields
+the collection boosts, computed here and stored as one byte per posting,
+so the browser only adds them up.
 """
 
 from __future__ import annotations
@@ -49,11 +53,11 @@ def tokens(text: str) -> list[str]:
 class FacetColumn:
     name: str
     label: str
-    type: str  # terms, range, text, date
+    type: str  # terms, range, text, date, hierarchy
     unit: str
     show: int
     bins: int
-    values: Sequence  # sorted distinct values
+    values: Sequence  # sorted distinct values; for a hierarchy, [label, parent id] nodes
     docs: Sequence  # per document: a value id, a list of ids, or -1
 
 
@@ -84,6 +88,16 @@ def facet_column(name: str, label: str, kind: str, unit: str, show: int, bins: i
         else:
             docs.append(sorted({ids[v] for v in raw}))
     return FacetColumn(name, label, kind, unit, show, bins, distinct, docs)
+
+
+def hierarchy_column(name: str, label: str, show: int, paths: Sequence[tuple[str, ...]]) -> FacetColumn:
+    """Nodes of a tree (organ > context, era > period > epoch); each document points at its deepest node."""
+    nodes: dict[tuple[str, ...], int] = {}
+    for path in sorted({path[:depth] for path in paths for depth in range(1, len(path) + 1)}):
+        nodes[path] = len(nodes)
+    values = [[path[-1], nodes[path[:-1]] if len(path) > 1 else -1] for path in nodes]
+    docs = [nodes[path] if path else -1 for path in paths]
+    return FacetColumn(name, label, "hierarchy", "", show, 0, values, docs)
 
 
 def _order_key(value) -> tuple:
@@ -173,9 +187,15 @@ def index_files(documents: Sequence[SearchDocument], boosts: dict[str, float], f
     text_shards = shards(text_postings(documents, boosts))
     for number, shard in enumerate(text_shards):
         files[f"t/{number}.json"] = dumps(shard)
+    vocabulary: dict[str, list[str]] = defaultdict(list)
+    for shard in text_shards:
+        for term in shard:
+            vocabulary[_vocabulary_key(term)].append(term)
+    for key, terms in vocabulary.items():
+        files[f"v/{key}.json"] = dumps(terms)
     facets = list(facets)
     for facet in facets:
-        files[f"f/{facet.name}.json"] = dumps({"values": list(facet.values), "docs": list(facet.docs)})
+        files[f"f/{facet.name}.json"] = dumps(list(facet.docs))
     sorts = list(sorts)
     for sort in sorts:
         files[f"s/{sort.key}.json"] = dumps(sort.ranks)
@@ -189,14 +209,21 @@ def index_files(documents: Sequence[SearchDocument], boosts: dict[str, float], f
         "fields": list(boosts),
         "shards": [min(shard) if shard else "" for shard in text_shards],
         "stopWords": sorted(STOP_WORDS),
+        "vocabulary": sorted(vocabulary),
         "facets": [{"name": f.name, "label": f.label, "type": f.type, "unit": f.unit, "show": f.show,
-                    "bins": f.bins} for f in facets],
+                    "bins": f.bins, "values": list(f.values)} for f in facets],
         "sorts": [{"key": s.key, "label": s.label} for s in sorts],
         "defaultSort": default_sort,
         **extra,
     }
     files["manifest.json"] = dumps(manifest)
     return files
+
+
+def _vocabulary_key(term: str) -> str:
+    """The file of terms starting like `term`: its first character, or its code point if not a-z/0-9."""
+    first = term[0]
+    return first if first.isascii() and first.isalnum() else f"u{ord(first):x}"
 
 
 def text_of(values: dict, fields: Iterable[str]) -> dict[str, str]:

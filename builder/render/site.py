@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Sequence
 import markdown
 from jinja2 import Environment
 
-from ..collections import Collection
+from ..collections import Collection, Facet, field_units
 from ..neuroglancer import ViewerSettings
 from ..output import OutputFolder
 from ..records import Catalogue
@@ -154,7 +154,7 @@ class SiteRenderer:
 
     def _write_indexes(self) -> None:
         for plan in self.plan.collections:
-            for relative, text in self._index_files(plan).items():
+            for relative, text in collection_index(plan, self.catalogue, self.plan.links).items():
                 self.output.write(f"search/{plan.collection.name}/{relative}", text)
 
     def _dataset_template(self, collection: str) -> str:
@@ -178,31 +178,6 @@ class SiteRenderer:
         pages = max(1, -(-len(cards) // size))
         return [ctx.explore_page(plan.collection, cards[(n - 1) * size:n * size], len(cards), n, size, path_of, facets,
                                  manifest) for n in range(1, pages + 1)]
-
-    def _index_files(self, plan: CollectionPlan) -> dict[str, str]:
-        config = plan.collection.config
-        links = self.plan.links
-        documents = [
-            search.SearchDocument(search.text_of(v.values, config.search.fields),
-                                  search.card_data(links.datasets.get(v.dataset.key, ""), v.card_title, v.card_rows,
-                                                   v.card_text))
-            for v in plan.views
-        ]
-        facets = []
-        for facet in config.facets:
-            kind = plan.collection.facet_type(facet, self.catalogue)
-            spec = config.fields[facet.field]
-            raw = [_facet_raw(v, facet.field, facet.fields, kind) for v in plan.views]
-            unit = spec.unit if spec.unit is not None else self._units(spec)
-            facets.append(search.facet_column(facet.field, facet.label or spec.label or facet.field, kind, unit,
-                                              facet.show, facet.bins, raw))
-        extra = {"title": config.title, "searchPlaceholder": config.search.placeholder}
-        return search.index_files(documents, config.search.fields, facets, plan.sort_columns, config.sort.default,
-                                  extra)
-
-    def _units(self, spec) -> str:
-        info = self.catalogue.parameter_types.get(spec.sources[0]) if spec.sources else None
-        return info.units if info else ""
 
     def _help_pages(self) -> list[ctx.HelpPage]:
         pages = []
@@ -238,10 +213,48 @@ def _given(page: ctx.Page) -> ctx.Page:
     return page
 
 
-def _facet_raw(view: DatasetView, name: str, more: Iterable[str], kind: str) -> tuple:
+def collection_index(plan: CollectionPlan, catalogue: Catalogue, links: ctx.PageLinks) -> dict[str, str]:
+    """The search index files of one collection: relative path -> JSON text."""
+    config = plan.collection.config
+    documents = [
+        search.SearchDocument(search.text_of(v.values, config.search.fields),
+                              search.card_data(links.datasets.get(v.dataset.key, ""), v.card_title, v.card_rows,
+                                               v.card_text))
+        for v in plan.views
+    ]
+    facets = [_facet_column(plan, facet, catalogue) for facet in config.facets]
+    extra = {"title": config.title, "searchPlaceholder": config.search.placeholder}
+    return search.index_files(documents, config.search.fields, facets, plan.sort_columns, config.sort.default, extra)
+
+
+def _facet_column(plan: CollectionPlan, facet: Facet, catalogue: Catalogue) -> search.FacetColumn:
+    config = plan.collection.config
+    kind = plan.collection.facet_type(facet, catalogue)
+    spec = config.fields[facet.field]
+    label = facet.label or spec.label or facet.field
+    views = plan.views
+    if kind == "hierarchy":
+        levels = (facet.field, *facet.levels)
+        return search.hierarchy_column(facet.field, label, facet.show, [_path(v, levels) for v in views])
     if kind == "text":  # a text facet matches against the texts of all its fields
-        return tuple(view.values[f].text for f in (name, *more) if view.values[f].text)
-    return view.values[name].raw
+        raw = [tuple(v.values[f].text for f in (facet.field, *facet.fields) if v.values[f].text) for v in views]
+    elif kind == "date":  # calendar dates compare as ISO text
+        raw = [tuple(str(value)[:10] for value in v.values[facet.field].raw) for v in views]
+    else:
+        raw = [v.values[facet.field].raw for v in views]
+    unit = spec.unit if spec.unit is not None else field_units(spec, catalogue)
+    return search.facet_column(facet.field, label, kind, unit, facet.show, facet.bins, raw)
+
+
+def _path(view: DatasetView, levels: Sequence[str]) -> tuple[str, ...]:
+    """The values of the levels down to the first one missing: ('lung', 'left upper lobe')."""
+    path: list[str] = []
+    for level in levels:
+        text = view.values[level].text
+        if not text:
+            break
+        path.append(text)
+    return tuple(path)
 
 
 def _static_facets(plan: CollectionPlan) -> list[ctx.StaticFacet]:

@@ -44,7 +44,7 @@ def test_unknown_key_names_file_line_and_the_keys_allowed(tmp_path, catalogue):
     line = line_of(text, "colour: red")
     assert message.startswith(f"collections/hoa.yml:{line}:")
     assert "facets[0].colour: unknown key" in message
-    assert "expected one of: bins, field, fields, label, show, type" in message
+    assert "expected one of: bins, field, fields, label, levels, show, type" in message
 
 
 def test_misspelt_top_level_key_gets_a_suggestion(tmp_path, catalogue):
@@ -62,7 +62,7 @@ def test_a_field_naming_no_parameter_is_an_error_with_a_suggestion(tmp_path, cat
 
 
 def test_a_facet_naming_no_field(tmp_path, catalogue):
-    text = HOA_YML.replace("  - {field: organ}", "  - {field: orgen}")
+    text = HOA_YML.replace("  - {field: organ, levels: [organ_context]}", "  - {field: orgen}")
     message = error_of(tmp_path, text, catalogue)
     assert f":{line_of(text, 'field: orgen')}:" in message
     assert "facets[1].field: names no field of 'fields' (did you mean 'organ'?)" in message
@@ -84,7 +84,7 @@ def test_yaml_syntax_error_names_the_line(tmp_path, catalogue):
 
 
 def test_all_problems_are_reported_at_once(tmp_path, catalogue):
-    text = HOA_YML.replace("{field: sex}", "{field: sx}").replace("{field: organ}", "{field: orgn}")
+    text = HOA_YML.replace("{field: sex}", "{field: sx}").replace("{field: organ,", "{field: orgn,")
     message = error_of(tmp_path, text, catalogue)
     assert message.startswith("2 config errors:")
 

@@ -1,6 +1,6 @@
 // The explore page: search box, facets, sorting and results, all kept in the URL.
 // Without JavaScript the page still lists every dataset, page by page.
-import { SearchIndex, facetTest, parseQuery } from "./search.js";
+import { FacetValues, PATH, SearchIndex, parseQuery } from "./search.js";
 
 const PAGE = 24;
 const RESERVED = new Set(["q", "sort", "page"]);
@@ -20,7 +20,7 @@ const elements = {
 };
 
 let index;
-let facets = [];  // {facet, column, control, ...}
+let facets = [];  // {facet, values: FacetValues, column (once loaded), counts, ...controls}
 let state = { q: "", filters: new Map(), sort: "", page: 1 };
 let results = [];
 let shown = 0;
@@ -28,6 +28,7 @@ let runNumber = 0;
 let lastAction = "";
 
 const param = (facet) => (RESERVED.has(facet.name) ? `f.${facet.name}` : facet.name);
+const isRange = (facet) => facet.type === "range" || facet.type === "date";
 
 function make(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
@@ -52,14 +53,14 @@ function readState() {
   for (const { facet } of facets) {
     const values = params.getAll(param(facet));
     if (!values.length) continue;
-    if (facet.type === "terms") filters.set(facet.name, new Set(values));
-    else if (facet.type === "text") { if (values[0].trim()) filters.set(facet.name, values[0]); }
+    if (facet.type === "terms" || facet.type === "hierarchy") filters.set(facet.name, new Set(values));
+    else if (facet.type === "text") { if (values[0].trim()) filters.set(facet.name, values[0].trim()); }
     else {
       const [low, high] = values[0].split("..");
       const parse = (text) => (text === undefined || text === "" ? null : facet.type === "date" ? text : Number(text));
       const range = { min: parse(low), max: parse(high) };
-      if ((range.min === null || !Number.isNaN(range.min)) && (range.max === null || !Number.isNaN(range.max))
-          && (range.min !== null || range.max !== null)) filters.set(facet.name, range);
+      const valid = (bound) => bound === null || (facet.type === "date" ? /^-?\d{4}/.test(bound) : !Number.isNaN(bound));
+      if (valid(range.min) && valid(range.max) && (range.min !== null || range.max !== null)) filters.set(facet.name, range);
     }
   }
   const page = Math.max(1, Number.parseInt(params.get("page") || "1", 10) || 1);
@@ -72,7 +73,7 @@ function stateQuery() {
   for (const { facet } of facets) {
     const filter = state.filters.get(facet.name);
     if (filter === undefined) continue;
-    if (facet.type === "terms") for (const value of [...filter].sort()) params.append(param(facet), value);
+    if (filter instanceof Set) for (const value of [...filter].sort()) params.append(param(facet), value);
     else if (facet.type === "text") params.set(param(facet), filter);
     else params.set(param(facet), `${filter.min ?? ""}..${filter.max ?? ""}`);
   }
@@ -85,8 +86,7 @@ function stateQuery() {
 function remember(action) {
   const url = stateQuery();
   if (url === (location.search || location.pathname)) return;
-  if (action === "typing" && lastAction === "typing") history.replaceState(null, "", url);
-  else if (action === "page") history.replaceState(null, "", url);
+  if ((action === "typing" && lastAction === "typing") || action === "page") history.replaceState(null, "", url);
   else history.pushState(null, "", url);
   lastAction = action;
 }
@@ -98,46 +98,63 @@ function buildPanel() {
   for (const entry of facets) {
     const { facet } = entry;
     const fieldset = make("fieldset", { class: `facet facet-${facet.type}`, "data-facet": facet.name });
-    const unit = facet.unit ? ` (${facet.unit})` : "";
-    fieldset.append(make("legend", { text: facet.label + (facet.type === "range" ? unit : "") }));
-    if (facet.type === "terms") buildTerms(entry, fieldset);
+    const unit = facet.unit && isRange(facet) ? ` (${facet.unit})` : "";
+    fieldset.append(make("legend", { text: facet.label + unit }));
+    if (facet.type === "terms" || facet.type === "hierarchy") buildChoices(entry, fieldset);
     else if (facet.type === "text") buildText(entry, fieldset);
     else buildRange(entry, fieldset);
     elements.panel.append(fieldset);
   }
 }
 
-function buildTerms(entry, fieldset) {
-  const { facet, column } = entry;
-  const list = make("ul");
-  entry.items = column.values.map((value, id) => {
+function toggleValue(facet, key, on) {
+  const chosen = new Set(state.filters.get(facet.name) || []);
+  if (on) chosen.add(key); else chosen.delete(key);
+  if (chosen.size) state.filters.set(facet.name, chosen); else state.filters.delete(facet.name);
+  update("filter");
+}
+
+// Checkboxes, nested for a hierarchy: a parent covers all of its children.
+function buildChoices(entry, fieldset) {
+  const { facet, values } = entry;
+  const lists = new Map([[-1, make("ul")]]);
+  entry.items = values.keys.map((key, id) => {
     const inputId = `facet-${facet.name}-${id}`;
-    const box = make("input", { type: "checkbox", id: inputId, value: String(value) });
-    box.addEventListener("change", () => {
-      const chosen = new Set(state.filters.get(facet.name) || []);
-      if (box.checked) chosen.add(String(value)); else chosen.delete(String(value));
-      if (chosen.size) state.filters.set(facet.name, chosen); else state.filters.delete(facet.name);
-      update("filter");
-    });
-    const count = make("span", { class: "count", text: "0" });
-    const item = make("li", {}, make("label", { for: inputId }, box, make("span", { text: String(value) })), count);
-    return { id, value: String(value), box, count, item };
+    const box = make("input", { type: "checkbox", id: inputId, value: key });
+    box.addEventListener("change", () => toggleValue(facet, key, box.checked));
+    const count = make("span", { class: "count", text: "" });
+    const item = make("li", {}, make("label", { for: inputId }, box, make("span", { text: values.labels[id] })), count);
+    return { id, key, box, count, item, parent: values.parents ? values.parents[id] : -1 };
   });
-  // Most common values first; the order then stays put while counts change.
-  const totals = new Array(column.values.length).fill(0);
-  for (const doc of column.docs) for (const id of Array.isArray(doc) ? doc : [doc]) if (id >= 0) totals[id]++;
-  entry.items.sort((a, b) => totals[b.id] - totals[a.id] || a.value.localeCompare(b.value));
-  entry.items.forEach((item) => list.append(item.item));
-  fieldset.append(list);
-  if (entry.items.length > facet.show) {
-    const toggle = make("button", { type: "button", class: "link-button", "aria-expanded": "false",
-      text: `Show all ${entry.items.length}` });
+  for (const item of entry.items) {
+    if (values.parents && values.parents.includes(item.id)) {
+      const children = make("ul", { class: "facet-children", id: `facet-${facet.name}-${item.id}-children` });
+      const expand = make("button", { type: "button", class: "expand", "aria-expanded": "false",
+        "aria-controls": children.id, "aria-label": `Show the parts of ${values.labels[item.id]}`, text: "▸" });
+      expand.addEventListener("click", () => {
+        const open = expand.getAttribute("aria-expanded") !== "true";
+        expand.setAttribute("aria-expanded", String(open));
+        expand.textContent = open ? "▾" : "▸";
+        children.hidden = !open;
+      });
+      children.hidden = true;
+      item.item.firstChild.after(expand);
+      item.item.append(children);
+      item.children = children;
+      item.expand = expand;
+      lists.set(item.id, children);
+    }
+  }
+  for (const item of entry.items) lists.get(item.parent).append(item.item);
+  fieldset.append(lists.get(-1));
+  if (entry.items.filter((item) => item.parent < 0).length > facet.show) {
+    const toggle = make("button", { type: "button", class: "link-button", "aria-expanded": "false" });
     toggle.addEventListener("click", () => {
       entry.expanded = !entry.expanded;
       toggle.setAttribute("aria-expanded", String(entry.expanded));
-      toggle.textContent = entry.expanded ? "Show fewer" : `Show all ${entry.items.length}`;
-      paintTerms(entry);
+      paintChoices(entry);
     });
+    entry.toggle = toggle;
     fieldset.append(toggle);
   }
 }
@@ -159,22 +176,24 @@ function buildText(entry, fieldset) {
 }
 
 function buildRange(entry, fieldset) {
-  const { facet, column } = entry;
-  const values = column.values;
-  entry.histogram = make("div", { class: "histogram", "aria-hidden": "true" });
+  const { facet } = entry;
+  const values = facet.values;
   const numeric = facet.type === "range";
-  const low = values[0], high = values[values.length - 1];
+  const position = numeric ? values : values.map((value) => Date.parse(value));
+  const low = position[0], high = position[position.length - 1];
   const bins = Math.max(1, Math.min(facet.bins, values.length));
-  entry.binOf = values.map((value, id) => {
-    if (!numeric || high === low) return Math.floor((id * bins) / values.length);
-    return Math.min(bins - 1, Math.floor(((value - low) / (high - low)) * bins));
-  });
+  entry.binOf = position.map((value, id) => (high === low || Number.isNaN(value)
+    ? Math.floor((id * bins) / values.length)
+    : Math.min(bins - 1, Math.floor(((value - low) / (high - low)) * bins))));
+  entry.histogram = make("div", { class: "histogram", "aria-hidden": "true" });
   entry.bars = Array.from({ length: bins }, () => make("span"));
   entry.histogram.append(...entry.bars);
   const input = (which) => {
+    const edge = values.length ? values[which === "min" ? 0 : values.length - 1] : "";
     const element = make("input", { type: numeric ? "number" : "date", step: "any", id: `facet-${facet.name}-${which}`,
-      placeholder: values.length ? formatNumber(which === "min" ? low : high) : "",
+      placeholder: numeric && values.length ? formatNumber(edge) : "",
       "aria-label": `${facet.label} ${which === "min" ? "from" : "to"}${facet.unit ? ` (${facet.unit})` : ""}` });
+    if (!numeric && values.length) element.setAttribute(which, String(edge).slice(0, 10));
     element.addEventListener("change", () => applyRange(entry));
     return element;
   };
@@ -197,36 +216,59 @@ function syncControls() {
   elements.query.value = state.q;
   for (const entry of facets) {
     const filter = state.filters.get(entry.facet.name);
-    if (entry.items) for (const item of entry.items) item.box.checked = Boolean(filter && filter.has(item.value));
+    if (entry.items) {
+      for (const item of entry.items) {
+        item.box.checked = Boolean(filter && filter.has(item.key));
+        // Show the parts of a chosen value, and the path down to a chosen part.
+        if (item.box.checked && item.parent >= 0) openBranch(entry, item.parent);
+      }
+    }
     if (entry.input) entry.input.value = filter || "";
     if (entry.min) {
       entry.min.value = filter && filter.min !== null ? filter.min : "";
       entry.max.value = filter && filter.max !== null ? filter.max : "";
     }
   }
-  const sorting = state.sort || (state.q ? "relevance" : index.manifest.defaultSort);
-  elements.sort.value = sorting;
+  elements.sort.value = state.sort || (state.q ? "relevance" : index.manifest.defaultSort);
 }
 
-function paintTerms(entry) {
+function openBranch(entry, id) {
+  for (let node = id; node >= 0; node = entry.items[node].parent) {
+    const item = entry.items[node];
+    if (item.children) { item.children.hidden = false; item.expand.setAttribute("aria-expanded", "true"); item.expand.textContent = "▾"; }
+  }
+}
+
+function paintChoices(entry) {
   const filter = state.filters.get(entry.facet.name);
-  entry.items.forEach((item, position) => {
-    const count = entry.counts[item.id];
-    item.count.textContent = String(count);
-    item.item.classList.toggle("zero", count === 0);
-    const selected = Boolean(filter && filter.has(item.value));
-    item.item.hidden = !entry.expanded && position >= entry.facet.show && !selected;
+  const counts = entry.counts;
+  if (counts && !entry.ordered && !entry.items[0]?.item.closest("fieldset").contains(document.activeElement)) {
+    // Most common first among siblings, once: later the order stays put while counts change.
+    const byCount = (a, b) => counts[b.id] - counts[a.id] || a.key.localeCompare(b.key);
+    for (const item of [...entry.items].sort(byCount)) item.item.parentElement.append(item.item);
+    entry.ordered = true;
+  }
+  const top = entry.items.filter((item) => item.parent < 0);
+  const order = [...top].sort((a, b) => Array.prototype.indexOf.call(a.item.parentElement.children, a.item)
+    - Array.prototype.indexOf.call(b.item.parentElement.children, b.item));
+  order.forEach((item, position) => {
+    const chosen = Boolean(filter && filter.has(item.key));
+    item.item.hidden = !entry.expanded && position >= entry.facet.show && !chosen;
   });
+  for (const item of entry.items) {
+    item.count.textContent = counts ? String(counts[item.id]) : "";
+    item.item.classList.toggle("zero", Boolean(counts) && counts[item.id] === 0);
+  }
+  if (entry.toggle) entry.toggle.textContent = entry.expanded ? "Show fewer" : `Show all ${top.length}`;
 }
 
 function paintRange(entry) {
   const sums = new Array(entry.bars.length).fill(0);
-  entry.counts.forEach((count, id) => { sums[entry.binOf[id]] += count; });
+  if (entry.counts) entry.counts.forEach((count, id) => { sums[entry.binOf[id]] += count; });
   const top = Math.max(1, ...sums);
   const filter = state.filters.get(entry.facet.name);
-  const values = entry.column.values;
   const inRange = new Array(entry.bars.length).fill(false);
-  values.forEach((value, id) => {
+  entry.facet.values.forEach((value, id) => {
     if (!filter || ((filter.min === null || value >= filter.min) && (filter.max === null || value <= filter.max))) {
       inRange[entry.binOf[id]] = true;
     }
@@ -237,38 +279,56 @@ function paintRange(entry) {
   });
 }
 
+function paintFacets() {
+  for (const entry of facets) {
+    if (entry.items) paintChoices(entry);
+    else if (entry.bars) paintRange(entry);
+  }
+}
+
 // ---------------------------------------------------------------- running a search
 
-async function run() {
-  const number = ++runNumber;
-  const { clauses, notes } = parseQuery(state.q, index.fields, index.stopWords);
-  const text = await index.textMatches(clauses);
-  if (number !== runNumber) return;
+async function loadColumns(entries) {
+  await Promise.all(entries.map(async (entry) => { entry.column = await index.column(entry.facet.name); }));
+}
+
+// One pass over the candidates: the results, and (if every column is here) the counts of each facet,
+// which ignore that facet's own filter so that choosing a value never hides its siblings.
+function evaluate(candidates, withCounts) {
   const tests = facets.map((entry) => {
     const filter = state.filters.get(entry.facet.name);
-    return filter === undefined ? null : facetTest(entry.facet, entry.column, filter);
+    return filter === undefined ? null : entry.values.test(filter);
   });
-  for (const entry of facets) entry.counts = new Array(entry.column.values.length).fill(0);
+  if (withCounts) for (const entry of facets) entry.counts = new Array(entry.facet.values.length).fill(0);
   const matching = [];
-  const candidates = text === null ? null : [...text.keys()];
   const total = candidates === null ? index.count : candidates.length;
   for (let k = 0; k < total; k++) {
     const doc = candidates === null ? k : candidates[k];
     let failing = -1;
     let failures = 0;
     for (let f = 0; f < facets.length; f++) {
-      if (tests[f] && !tests[f](facets[f].column.docs[doc])) { failures++; failing = f; if (failures > 1) break; }
+      if (tests[f] && !tests[f](facets[f].column[doc])) { failures++; failing = f; if (failures > 1) break; }
     }
     if (failures > 1) continue;
     if (failures === 0) matching.push(doc);
-    // Counts of a facet ignore that facet's own filter: choosing a value never hides its siblings.
+    if (!withCounts) continue;
     for (let f = 0; f < facets.length; f++) {
       if (failures === 1 && f !== failing) continue;
-      const entry = facets[f].column.docs[doc];
-      if (Array.isArray(entry)) for (const id of entry) facets[f].counts[id]++;
-      else if (entry >= 0) facets[f].counts[entry]++;
+      facets[f].values.count(facets[f].counts, facets[f].column[doc]);
     }
   }
+  return matching;
+}
+
+async function run() {
+  const number = ++runNumber;
+  const { clauses, notes } = parseQuery(state.q, index.fields, index.stopWords);
+  const filtered = facets.filter((entry) => state.filters.has(entry.facet.name));
+  const [text] = await Promise.all([index.textMatches(clauses), loadColumns(filtered)]);
+  if (number !== runNumber) return;
+  const complete = facets.every((entry) => entry.column);
+  const candidates = text === null ? null : [...text.keys()];
+  const matching = evaluate(candidates, complete);
   const sorting = state.sort || (clauses.some((c) => c.occur !== "not") ? "relevance" : index.manifest.defaultSort);
   if (sorting === "relevance" && text !== null) {
     matching.sort((a, b) => text.get(b) - text.get(a) || a - b);
@@ -282,15 +342,22 @@ async function run() {
   results = matching;
   const first = await cardsFor(results.slice(0, Math.max(1, state.page) * PAGE));
   if (number !== runNumber) return;
-  // Paint everything at once: count, facets and cards always agree.
-  for (const entry of facets) (entry.items ? paintTerms : entry.bars ? paintRange : () => {})(entry);
+  // Paint results at once: count and cards always agree.
   elements.count.textContent = String(results.length);
   elements.noun.textContent = results.length === 1 ? "dataset" : "datasets";
   showNotes(notes, results.length);
   elements.clear.hidden = !state.q && state.filters.size === 0;
+  shown = first.childElementCount;  // before the fragment empties into the list
   elements.cards.replaceChildren(first);
-  shown = first.childElementCount;
   elements.more.hidden = shown >= results.length;
+  root.dataset.results = String(number);
+  if (!complete) {  // the other facets' counts follow as soon as their columns arrive
+    await loadColumns(facets.filter((entry) => !entry.column));
+    if (number !== runNumber) return;
+    evaluate(candidates, true);
+  }
+  paintFacets();
+  root.dataset.counts = String(number);
 }
 
 function showNotes(notes, count) {
@@ -343,20 +410,20 @@ async function start() {
   document.documentElement.classList.add("js");
   try {
     index = await SearchIndex.load(root.dataset.index);
-    const columns = await Promise.all(index.manifest.facets.map((facet) => index.facet(facet.name)));
-    facets = index.manifest.facets.map((facet, i) => ({ facet, column: columns[i], counts: [] }));
   } catch (error) {
     document.documentElement.classList.remove("js");
     elements.message.hidden = false;
     elements.message.textContent = "Search is unavailable right now; the list below shows every dataset.";
     return;
   }
+  facets = index.manifest.facets.map((facet) => ({ facet, values: new FacetValues(facet), column: null, counts: null }));
   buildPanel();
   elements.sort.append(make("option", { value: "relevance", text: "Relevance" }));
   for (const sort of index.manifest.sorts) elements.sort.append(make("option", { value: sort.key, text: sort.label }));
   elements.sortBox.hidden = false;
   state = readState();
   syncControls();
+  paintFacets();
 
   let timer;
   elements.query.addEventListener("input", () => {

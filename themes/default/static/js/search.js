@@ -1,11 +1,13 @@
 // The search engine of an atlas: reads the static index written by builder/render/search.py.
 // Text: BM25F impacts precomputed per posting; the browser only adds them. Facets: one value id
 // per document; OR within a facet, AND across facets, counts exact and disjunctive.
+// Only what a query needs is fetched: its words' shards, its facets' columns, its results' cards.
 
 const TOKEN = /[0-9]+(?:\.[0-9]+)+|[\p{L}\p{N}]+/gu;
 const MAX_TERMS = 16;
 const PREFIX_WEIGHT = 0.7;
 const FUZZY_WEIGHT = 0.4;
+export const PATH = ">";  // separates the levels of a hierarchy value in URLs: lung>left
 
 export function fold(text) {
   return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
@@ -27,6 +29,7 @@ export function parseQuery(text, fields, stopWords) {
   }
   const parts = source.match(/[+-]?(?:[\p{L}\p{N}_]+:)?(?:"[^"]*"|[^\s"]+)|[+-]/gu) || [];
   let dropped = 0;
+  let truncated = false;
   for (const raw of parts) {
     let part = raw;
     let occur = "should";
@@ -43,21 +46,22 @@ export function parseQuery(text, fields, stopWords) {
     const words = tokenize(part.replaceAll('"', " "), stopWords);
     if (!words.length) { dropped += 1; continue; }
     for (const word of words) {
-      if (clauses.length >= MAX_TERMS) break;
+      if (clauses.length >= MAX_TERMS) { truncated = true; break; }
       clauses.push({ word, field, occur, exact });
     }
   }
-  if (clauses.length >= MAX_TERMS && parts.length > MAX_TERMS) {
-    notes.push(`The query is long; only its first ${MAX_TERMS} words were used.`);
-  }
+  if (truncated) notes.push(`The query is long; only its first ${MAX_TERMS} words were used.`);
   if (!clauses.length && dropped) {
     notes.push("Only very common words (like “the” or “of”) were typed; try a more specific word.");
   }
   return { clauses, notes };
 }
 
+// Whether a and b are within `limit` edits, a swap of two neighbouring letters counting as one
+// (optimal string alignment distance: "kidnye" is one edit from "kidney").
 function editDistanceWithin(a, b, limit) {
   if (Math.abs(a.length - b.length) > limit) return false;
+  let before = null;
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -65,12 +69,21 @@ function editDistanceWithin(a, b, limit) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+      if (before && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        current[j] = Math.min(current[j], before[j - 2] + 1);
+      }
       best = Math.min(best, current[j]);
     }
     if (best > limit) return false;
+    before = previous;
     previous = current;
   }
   return previous[b.length] <= limit;
+}
+
+function vocabularyKey(term) {
+  const first = term[0];
+  return /^[a-z0-9]$/.test(first) ? first : `u${first.codePointAt(0).toString(16)}`;
 }
 
 export class SearchIndex {
@@ -102,7 +115,8 @@ export class SearchIndex {
     return this.files.get(path);
   }
 
-  facet(name) { return this.file(`f/${name}.json`); }
+  isLoaded(path) { return this.files.has(path); }
+  column(name) { return this.file(`f/${name}.json`); }
   sortRanks(key) { return this.file(`s/${key}.json`); }
 
   // Shards whose term range may hold words from `low` (inclusive) to `high` (exclusive).
@@ -116,6 +130,17 @@ export class SearchIndex {
     return found;
   }
 
+  // The shard holding exactly this term.
+  shardOf(term) {
+    const starts = this.manifest.shards;
+    let low = 0, high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle] <= term) low = middle; else high = middle - 1;
+    }
+    return low;
+  }
+
   async shards(ids) {
     return Promise.all(ids.map((i) => this.file(`t/${i}.json`)));
   }
@@ -123,28 +148,22 @@ export class SearchIndex {
   // Postings of the words a clause matches, each with a weight: exact 1, prefix less, typo least.
   async termsFor(clause) {
     const word = clause.word;
-    const collect = (shards, weightOf) => {
-      const found = [];
-      for (const shard of shards) {
-        for (const term in shard) {
-          const weight = weightOf(term);
-          if (weight) found.push([shard[term], weight]);
-        }
-      }
-      return found;
-    };
+    const found = [];
     const high = clause.exact ? word + "\u0000" : word + "\uffff";
-    let found = collect(await this.shards(this.shardsBetween(word, high)), (term) => {
-      if (term === word) return 1;
-      return !clause.exact && term.startsWith(word) ? PREFIX_WEIGHT * word.length / term.length : 0;
-    });
+    for (const shard of await this.shards(this.shardsBetween(word, high))) {
+      for (const term in shard) {
+        if (term === word) found.push([shard[term], 1]);
+        else if (!clause.exact && term.startsWith(word)) found.push([shard[term], PREFIX_WEIGHT * word.length / term.length]);
+      }
+    }
     if (!found.length && !clause.exact && word.length >= 5) {
-      // Typo tolerance: same first letter, one edit (two for long words).
+      // Typo tolerance: terms of the same first letter within one edit (two for long words).
+      const key = vocabularyKey(word);
+      if (!this.manifest.vocabulary.includes(key)) return found;
       const limit = word.length >= 8 ? 2 : 1;
-      const first = word[0];
-      const next = String.fromCodePoint(first.codePointAt(0) + 1);
-      found = collect(await this.shards(this.shardsBetween(first, next)),
-        (term) => (term[0] === first && editDistanceWithin(word, term, limit) ? FUZZY_WEIGHT : 0));
+      const near = (await this.file(`v/${key}.json`)).filter((term) => editDistanceWithin(word, term, limit));
+      const shards = await this.shards([...new Set(near.map((term) => this.shardOf(term)))]);
+      for (const shard of shards) for (const term of near) if (shard[term]) found.push([shard[term], FUZZY_WEIGHT]);
     }
     return found;
   }
@@ -169,44 +188,76 @@ export class SearchIndex {
   async textMatches(clauses) {
     const positive = clauses.filter((c) => c.occur !== "not");
     const negative = clauses.filter((c) => c.occur === "not");
+    const [positiveScores, negativeScores] = await Promise.all([
+      Promise.all(positive.map((c) => this.clauseScores(c))),
+      Promise.all(negative.map((c) => this.clauseScores(c))),
+    ]);
     let result = null;
-    for (const clause of positive) {
-      const scores = await this.clauseScores(clause);
+    for (const scores of positiveScores) {
       if (result === null) result = scores;
       else {
         const merged = new Map();
         for (const [doc, score] of result) if (scores.has(doc)) merged.set(doc, score + scores.get(doc));
         result = merged;
       }
-      if (!result.size) break;
     }
-    if (negative.length) {
+    if (negativeScores.length) {
       if (result === null) {
         result = new Map();
         for (let doc = 0; doc < this.count; doc++) result.set(doc, 0);
       }
-      for (const clause of negative) for (const doc of (await this.clauseScores(clause)).keys()) result.delete(doc);
+      for (const scores of negativeScores) for (const doc of scores.keys()) result.delete(doc);
     }
     return result;
   }
 }
 
-// Does a document's facet entry (id, list of ids, or -1) pass the facet's filter?
-export function facetTest(facet, column, filter) {
-  const values = column.values;
-  if (facet.type === "terms") {
-    const chosen = new Set();
-    values.forEach((value, id) => { if (filter.has(String(value))) chosen.add(id); });
-    return (entry) => (Array.isArray(entry) ? entry.some((id) => chosen.has(id)) : chosen.has(entry));
+// A facet's values, prepared once: labels, URL keys, and for hierarchies each node's ancestors.
+export class FacetValues {
+  constructor(facet) {
+    this.facet = facet;
+    const values = facet.values;
+    if (facet.type === "hierarchy") {
+      // Parents come before their children in the values, so one pass builds every path.
+      this.keys = [];
+      this.ancestors = [];
+      values.forEach(([label, parent], id) => {
+        this.keys[id] = parent >= 0 ? this.keys[parent] + PATH + label : String(label);
+        this.ancestors[id] = parent >= 0 ? [id, ...this.ancestors[parent]] : [id];
+      });
+      this.labels = values.map(([label]) => String(label));
+      this.parents = values.map(([, parent]) => parent);
+    } else {
+      this.keys = values.map(String);
+      this.labels = this.keys;
+    }
   }
-  if (facet.type === "text") {
-    const needle = fold(filter);
-    const hits = new Set();
-    values.forEach((value, id) => { if (fold(String(value)).includes(needle)) hits.add(id); });
-    return (entry) => (Array.isArray(entry) ? entry.some((id) => hits.has(id)) : hits.has(entry));
+
+  // Add one document's entry (an id, a list of ids, or -1) to counts per value.
+  count(counts, entry) {
+    if (entry < 0) return;
+    if (this.ancestors) { for (const id of this.ancestors[entry]) counts[id]++; return; }
+    if (Array.isArray(entry)) { for (const id of entry) counts[id]++; return; }
+    counts[entry]++;
   }
-  // range and date: inclusive bounds, either may be open
-  const low = filter.min, high = filter.max;
-  const inside = values.map((value) => (low === null || value >= low) && (high === null || value <= high));
-  return (entry) => (Array.isArray(entry) ? entry.some((id) => inside[id]) : entry >= 0 && inside[entry]);
+
+  // A test of one document's entry against the facet's filter.
+  test(filter) {
+    const type = this.facet.type;
+    const values = this.facet.values;
+    let inside;
+    if (type === "terms" || type === "hierarchy") {
+      inside = this.keys.map((key) => filter.has(key));
+      if (this.ancestors) {
+        const chosen = this.ancestors.map((chain) => chain.some((id) => inside[id]));
+        return (entry) => entry >= 0 && chosen[entry];
+      }
+    } else if (type === "text") {
+      const needle = fold(filter);
+      inside = this.keys.map((key) => fold(key).includes(needle));
+    } else {  // range and date: inclusive bounds, either may be open
+      inside = values.map((value) => (filter.min === null || value >= filter.min) && (filter.max === null || value <= filter.max));
+    }
+    return (entry) => (Array.isArray(entry) ? entry.some((id) => inside[id]) : entry >= 0 && inside[entry]);
+  }
 }
