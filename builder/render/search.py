@@ -3,7 +3,7 @@
     search/<collection>/manifest.json   fields, facets and their values, sorts, shard ranges
     search/<collection>/t/<n>.json      text postings of a range of terms
     search/<collection>/v/<c>.json      the terms starting with one character (for typo tolerance)
-    search/<collection>/f/<facet>.json  each document's facet value id(s)
+    search/<collection>/f/<facet>.json  each document's facet value id(s); a range's values
     search/<collection>/s/<sort>.json   each document's rank in a sort order
     search/<collection>/d/<n>.json      card data of a chunk of documents
 
@@ -35,6 +35,7 @@ K1, B = 1.2, 0.75
 SHARD_POSTINGS = 6000
 DOC_CHUNK = 24
 FORMAT_VERSION = 1
+BOUNDED = ("range", "date")  # facets filtered by bounds rather than by values
 
 
 def fold(text: str) -> str:
@@ -195,7 +196,10 @@ def index_files(documents: Sequence[SearchDocument], boosts: dict[str, float], f
         files[f"v/{key}.json"] = dumps(terms)
     facets = list(facets)
     for facet in facets:
-        files[f"f/{facet.name}.json"] = dumps(list(facet.docs))
+        column: dict = {"docs": list(facet.docs)}
+        if facet.type in BOUNDED:  # long value lists travel with the column, not in the manifest
+            column["values"] = list(facet.values)
+        files[f"f/{facet.name}.json"] = dumps(column)
     sorts = list(sorts)
     for sort in sorts:
         files[f"s/{sort.key}.json"] = dumps(sort.ranks)
@@ -210,14 +214,24 @@ def index_files(documents: Sequence[SearchDocument], boosts: dict[str, float], f
         "shards": [min(shard) if shard else "" for shard in text_shards],
         "stopWords": sorted(STOP_WORDS),
         "vocabulary": sorted(vocabulary),
-        "facets": [{"name": f.name, "label": f.label, "type": f.type, "unit": f.unit, "show": f.show,
-                    "bins": f.bins, "values": list(f.values)} for f in facets],
+        "facets": [_facet_entry(f) for f in facets],
         "sorts": [{"key": s.key, "label": s.label} for s in sorts],
         "defaultSort": default_sort,
         **extra,
     }
     files["manifest.json"] = dumps(manifest)
     return files
+
+
+def _facet_entry(facet: FacetColumn) -> dict:
+    """A facet in the manifest: labels to draw the panel at once; for ranges only the bounds."""
+    entry = {"name": facet.name, "label": facet.label, "type": facet.type, "unit": facet.unit, "show": facet.show,
+             "bins": facet.bins}
+    if facet.type in BOUNDED:
+        entry.update(min=facet.values[0] if facet.values else None, max=facet.values[-1] if facet.values else None)
+    else:
+        entry["values"] = list(facet.values)
+    return entry
 
 
 def _vocabulary_key(term: str) -> str:

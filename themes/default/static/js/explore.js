@@ -20,7 +20,7 @@ const elements = {
 };
 
 let index;
-let facets = [];  // {facet, values: FacetValues, column (once loaded), counts, ...controls}
+let facets = [];  // {facet, values: FacetValues (a range's once its column is here), column, counts, ...controls}
 let state = { q: "", filters: new Map(), sort: "", page: 1 };
 let results = [];
 let shown = 0;
@@ -177,23 +177,16 @@ function buildText(entry, fieldset) {
 
 function buildRange(entry, fieldset) {
   const { facet } = entry;
-  const values = facet.values;
   const numeric = facet.type === "range";
-  const position = numeric ? values : values.map((value) => Date.parse(value));
-  const low = position[0], high = position[position.length - 1];
-  const bins = Math.max(1, Math.min(facet.bins, values.length));
-  entry.binOf = position.map((value, id) => (high === low || Number.isNaN(value)
-    ? Math.floor((id * bins) / values.length)
-    : Math.min(bins - 1, Math.floor(((value - low) / (high - low)) * bins))));
   entry.histogram = make("div", { class: "histogram", "aria-hidden": "true" });
-  entry.bars = Array.from({ length: bins }, () => make("span"));
+  entry.bars = Array.from({ length: facet.bins }, () => make("span"));
   entry.histogram.append(...entry.bars);
   const input = (which) => {
-    const edge = values.length ? values[which === "min" ? 0 : values.length - 1] : "";
+    const edge = facet[which];
     const element = make("input", { type: numeric ? "number" : "date", step: "any", id: `facet-${facet.name}-${which}`,
-      placeholder: numeric && values.length ? formatNumber(edge) : "",
+      placeholder: numeric && edge !== null ? formatNumber(edge) : "",
       "aria-label": `${facet.label} ${which === "min" ? "from" : "to"}${facet.unit ? ` (${facet.unit})` : ""}` });
-    if (!numeric && values.length) element.setAttribute(which, String(edge).slice(0, 10));
+    if (!numeric && edge !== null) element.setAttribute(which, String(edge).slice(0, 10));
     element.addEventListener("change", () => applyRange(entry));
     return element;
   };
@@ -202,6 +195,17 @@ function buildRange(entry, fieldset) {
   const unit = facet.unit ? make("span", { class: "count", text: facet.unit }) : "";
   fieldset.append(entry.histogram, make("div", { class: "range-inputs" }, entry.min, make("span", { text: "to" }),
     entry.max, unit));
+}
+
+// Which histogram bar each value falls in, once a range's values have arrived with its column.
+function binValues(entry) {
+  const values = entry.values.values;
+  const position = entry.facet.type === "range" ? values : values.map((value) => Date.parse(value));
+  const low = position[0], high = position[position.length - 1];
+  const bins = entry.bars.length;
+  entry.binOf = position.map((value, id) => (high === low || Number.isNaN(value)
+    ? Math.floor((id * bins) / values.length)
+    : Math.min(bins - 1, Math.floor(((value - low) / (high - low)) * bins))));
 }
 
 function applyRange(entry) {
@@ -263,12 +267,13 @@ function paintChoices(entry) {
 }
 
 function paintRange(entry) {
+  if (!entry.counts) return;
   const sums = new Array(entry.bars.length).fill(0);
-  if (entry.counts) entry.counts.forEach((count, id) => { sums[entry.binOf[id]] += count; });
+  entry.counts.forEach((count, id) => { sums[entry.binOf[id]] += count; });
   const top = Math.max(1, ...sums);
   const filter = state.filters.get(entry.facet.name);
   const inRange = new Array(entry.bars.length).fill(false);
-  entry.facet.values.forEach((value, id) => {
+  entry.values.values.forEach((value, id) => {
     if (!filter || ((filter.min === null || value >= filter.min) && (filter.max === null || value <= filter.max))) {
       inRange[entry.binOf[id]] = true;
     }
@@ -289,7 +294,14 @@ function paintFacets() {
 // ---------------------------------------------------------------- running a search
 
 async function loadColumns(entries) {
-  await Promise.all(entries.map(async (entry) => { entry.column = await index.column(entry.facet.name); }));
+  await Promise.all(entries.map(async (entry) => {
+    const column = await index.column(entry.facet.name);
+    if (!entry.values) {
+      entry.values = new FacetValues(entry.facet, column.values);
+      binValues(entry);
+    }
+    entry.column = column.docs;
+  }));
 }
 
 // One pass over the candidates: the results, and (if every column is here) the counts of each facet,
@@ -299,7 +311,7 @@ function evaluate(candidates, withCounts) {
     const filter = state.filters.get(entry.facet.name);
     return filter === undefined ? null : entry.values.test(filter);
   });
-  if (withCounts) for (const entry of facets) entry.counts = new Array(entry.facet.values.length).fill(0);
+  if (withCounts) for (const entry of facets) entry.counts = new Array(entry.values.values.length).fill(0);
   const matching = [];
   const total = candidates === null ? index.count : candidates.length;
   for (let k = 0; k < total; k++) {
@@ -416,7 +428,8 @@ async function start() {
     elements.message.textContent = "Search is unavailable right now; the list below shows every dataset.";
     return;
   }
-  facets = index.manifest.facets.map((facet) => ({ facet, values: new FacetValues(facet), column: null, counts: null }));
+  facets = index.manifest.facets.map((facet) => ({ facet, column: null, counts: null,
+    values: facet.values ? new FacetValues(facet, facet.values) : null }));
   buildPanel();
   elements.sort.append(make("option", { value: "relevance", text: "Relevance" }));
   for (const sort of index.manifest.sorts) elements.sort.append(make("option", { value: sort.key, text: sort.label }));

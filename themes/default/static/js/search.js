@@ -115,7 +115,6 @@ export class SearchIndex {
     return this.files.get(path);
   }
 
-  isLoaded(path) { return this.files.has(path); }
   column(name) { return this.file(`f/${name}.json`); }
   sortRanks(key) { return this.file(`s/${key}.json`); }
 
@@ -214,9 +213,9 @@ export class SearchIndex {
 
 // A facet's values, prepared once: labels, URL keys, and for hierarchies each node's ancestors.
 export class FacetValues {
-  constructor(facet) {
+  constructor(facet, values) {
     this.facet = facet;
-    const values = facet.values;
+    this.values = values;
     if (facet.type === "hierarchy") {
       // Parents come before their children in the values, so one pass builds every path.
       this.keys = [];
@@ -244,7 +243,7 @@ export class FacetValues {
   // A test of one document's entry against the facet's filter.
   test(filter) {
     const type = this.facet.type;
-    const values = this.facet.values;
+    const values = this.values;
     let inside;
     if (type === "terms" || type === "hierarchy") {
       inside = this.keys.map((key) => filter.has(key));
