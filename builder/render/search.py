@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
 # The same rules are in themes/default/static/js/search.js: keep them in step.
@@ -224,14 +225,47 @@ def index_files(documents: Sequence[SearchDocument], boosts: dict[str, float], f
 
 
 def _facet_entry(facet: FacetColumn) -> dict:
-    """A facet in the manifest: labels to draw the panel at once; for ranges only the bounds."""
+    """A facet in the manifest: what draws the panel of the unfiltered collection without any column:
+    values and their counts, or a range's bounds and histogram."""
     entry = {"name": facet.name, "label": facet.label, "type": facet.type, "unit": facet.unit, "show": facet.show,
              "bins": facet.bins}
     if facet.type in BOUNDED:
-        entry.update(min=facet.values[0] if facet.values else None, max=facet.values[-1] if facet.values else None)
+        entry.update(min=facet.values[0] if facet.values else None, max=facet.values[-1] if facet.values else None,
+                     histogram=histogram(facet))
     else:
-        entry["values"] = list(facet.values)
+        entry.update(values=list(facet.values), counts=value_counts(facet))
     return entry
+
+
+def value_counts(facet: FacetColumn) -> list[int]:
+    """Documents per value; in a hierarchy a document counts on its node and every node above it."""
+    counts = [0] * len(facet.values)
+    parents = [value[1] for value in facet.values] if facet.type == "hierarchy" else None
+    for entry in facet.docs:
+        for node in (entry if isinstance(entry, list) else [entry]):
+            while node >= 0:
+                counts[node] += 1
+                node = parents[node] if parents else -1
+    return counts
+
+
+def histogram(facet: FacetColumn) -> list[int]:
+    """Documents per bar; the bars split the values' span evenly, as explore.js's binValues does."""
+    bins = facet.bins
+    values = facet.values
+    if facet.type == "date":
+        positions = [datetime.fromisoformat(v).replace(tzinfo=timezone.utc).timestamp() * 1000 for v in values]
+    else:
+        positions = list(values)
+    low, high = (positions[0], positions[-1]) if positions else (0, 0)
+    bin_of = [math.floor(i * bins / len(values)) if high == low else
+              min(bins - 1, math.floor((position - low) / (high - low) * bins))
+              for i, position in enumerate(positions)]
+    counts = [0] * bins
+    for entry in facet.docs:
+        for value in sorted({bin_of[v] for v in (entry if isinstance(entry, list) else [entry]) if v >= 0}):
+            counts[value] += 1
+    return counts
 
 
 def _vocabulary_key(term: str) -> str:

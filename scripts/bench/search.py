@@ -11,8 +11,9 @@ over a gzip-compressing HTTP server, and the script prints per engine and
 size: index build time, index size on disk, bytes transferred from page load
 until the first results are shown (gzip, from the browser's network events),
 and the time from the query to results painted (median of the 10). Bytes
-are the browser's own resource timing (transferSize) of everything that
-had arrived when the results were painted.
+count every request of the page and its workers (Playwright network
+events, encoded sizes with headers) that had finished when the results were
+painted.
 """
 
 from __future__ import annotations
@@ -115,6 +116,8 @@ def measure(browser, url: str, engine: str) -> list[dict]:
             figures.append(None)  # Pagefind has no numeric range filters
             continue
         context = browser.new_context()
+        finished = []  # every request of the page and its workers, as the browser's network events report them
+        context.on("requestfinished", finished.append)
         page = context.new_page()
         page.goto(url)
         if engine == "ours":
@@ -125,6 +128,10 @@ def measure(browser, url: str, engine: str) -> list[dict]:
             page.wait_for_function("window.benchReady !== undefined && window.benchRun !== undefined")
             page.evaluate("() => window.benchReady")
             result = page.evaluate("state => window.benchRun(state)", state)
+        page.wait_for_timeout(300)  # let the events of requests that finished before the paint arrive
+        result["bytes"] = sum(sizes["responseBodySize"] + sizes["responseHeadersSize"]
+                              for request, sizes in ((r, r.sizes()) for r in finished)
+                              if request.timing["startTime"] + request.timing["responseEnd"] <= result["paintedAt"])
         figures.append(result)
         context.close()
     return figures

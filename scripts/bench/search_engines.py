@@ -70,9 +70,8 @@ def build_ours(plan: CollectionPlan, catalogue, write_page, folder: Path) -> Pat
 
 
 TRANSFERRED = """
-// Bytes on the wire (compressed, with headers) of the page and everything it had fetched by `until`.
-window.transferred = (until) => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
-  .filter((entry) => entry.responseEnd <= until).reduce((sum, entry) => sum + entry.transferSize, 0);
+// When the results were painted, in the wall-clock milliseconds of the browser's network events.
+window.paintedAt = (painted) => performance.timeOrigin + painted;
 """
 
 OURS_HARNESS = TRANSFERRED + """
@@ -88,7 +87,7 @@ window.benchRun = async (query) => {
   });
   await new Promise((done) => requestAnimationFrame(() => done()));
   const painted = performance.now();
-  return { ms: painted - started, bytes: transferred(painted),
+  return { ms: painted - started, paintedAt: paintedAt(painted),
            count: Number(document.getElementById('result-count').textContent) };
 };
 """
@@ -158,7 +157,7 @@ window.benchRun = async (state) => {
   document.getElementById('count').textContent = hits.length;
   await new Promise((done) => requestAnimationFrame(() => done()));
   const painted = performance.now();
-  return { ms: painted - started, bytes: transferred(painted), count: hits.length };
+  return { ms: painted - started, paintedAt: paintedAt(painted), count: hits.length };
 };
 </script>"""
 
@@ -205,7 +204,7 @@ window.benchRun = async (state) => {
   document.getElementById('count').textContent = search.results.length;
   await new Promise((done) => requestAnimationFrame(() => done()));
   const painted = performance.now();
-  return { ms: painted - started, bytes: transferred(painted), count: search.results.length };
+  return { ms: painted - started, paintedAt: paintedAt(painted), count: search.results.length };
 };
 window.benchReady = Promise.resolve();
 </script>""" % SHOWN

@@ -185,3 +185,26 @@ def test_facets_are_fieldsets_and_the_count_is_announced(page, hoa_server):
     page.keyboard.press("Space")
     settle(page)
     assert page.evaluate("document.activeElement.value") == "female"  # focus stays where it was
+
+
+def test_histograms_of_the_build_and_of_the_browser_agree(page, hoa_server):
+    """The unfiltered histogram comes from the manifest; after a filter is cleared the browser counts it itself."""
+    open_explore(page, hoa_server.url)
+    bars = "fieldset[data-facet=voxel_size] .histogram span"
+    from_build = page.eval_on_selector_all(bars, "spans => spans.map(s => s.style.height)")
+    assert any(height not in ("", "0%") for height in from_build)
+    page.check("fieldset[data-facet=sex] input[value=female]")
+    settle(page)
+    assert page.eval_on_selector_all(bars, "spans => spans.map(s => s.style.height)") != from_build
+    page.uncheck("fieldset[data-facet=sex] input[value=female]")
+    settle(page)
+    page.fill("#q", "e")  # any query: counts are then computed over the columns in the browser
+    settle(page)
+    page.fill("#q", "")
+    page.press("#q", "Enter")
+    settle(page)
+    page.check("fieldset[data-facet=beamline] input[value=BM05]")
+    page.check("fieldset[data-facet=beamline] input[value=BM18]")  # every dataset again, counted by the browser
+    settle(page)
+    assert shown_count(page) == 378
+    assert page.eval_on_selector_all(bars, "spans => spans.map(s => s.style.height)") == from_build

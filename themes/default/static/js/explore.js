@@ -267,17 +267,20 @@ function paintChoices(entry) {
 }
 
 function paintRange(entry) {
-  if (!entry.counts) return;
-  const sums = new Array(entry.bars.length).fill(0);
-  entry.counts.forEach((count, id) => { sums[entry.binOf[id]] += count; });
-  const top = Math.max(1, ...sums);
+  // Until its column is needed, a range shows the histogram of the whole collection from the manifest.
+  let sums = entry.facet.histogram;
   const filter = state.filters.get(entry.facet.name);
-  const inRange = new Array(entry.bars.length).fill(false);
-  entry.values.values.forEach((value, id) => {
-    if (!filter || ((filter.min === null || value >= filter.min) && (filter.max === null || value <= filter.max))) {
-      inRange[entry.binOf[id]] = true;
-    }
-  });
+  const inRange = new Array(entry.bars.length).fill(!filter);
+  if (entry.counts) {
+    sums = new Array(entry.bars.length).fill(0);
+    entry.counts.forEach((count, id) => { sums[entry.binOf[id]] += count; });
+    entry.values.values.forEach((value, id) => {
+      if (!filter || ((filter.min === null || value >= filter.min) && (filter.max === null || value <= filter.max))) {
+        inRange[entry.binOf[id]] = true;
+      }
+    });
+  }
+  const top = Math.max(1, ...sums);
   entry.bars.forEach((bar, bin) => {
     bar.style.height = `${Math.round((100 * sums[bin]) / top)}%`;
     bar.classList.toggle("in", inRange[bin] && sums[bin] > 0);
@@ -338,9 +341,12 @@ async function run() {
   const filtered = facets.filter((entry) => state.filters.has(entry.facet.name));
   const [text] = await Promise.all([index.textMatches(clauses), loadColumns(filtered)]);
   if (number !== runNumber) return;
-  const complete = facets.every((entry) => entry.column);
+  // The whole collection's counts are in the manifest; other views count over the columns.
+  const whole = text === null && !filtered.length;
+  if (whole) for (const entry of facets) entry.counts = entry.facet.counts || null;
+  const complete = whole || facets.every((entry) => entry.column);
   const candidates = text === null ? null : [...text.keys()];
-  const matching = evaluate(candidates, complete);
+  const matching = evaluate(candidates, complete && !whole);
   const sorting = state.sort || (clauses.some((c) => c.occur !== "not") ? "relevance" : index.manifest.defaultSort);
   if (sorting === "relevance" && text !== null) {
     matching.sort((a, b) => text.get(b) - text.get(a) || a - b);
