@@ -117,7 +117,7 @@ def measure(browser, url: str, engine: str) -> list[dict]:
             continue
         context = browser.new_context()
         finished = []  # every request of the page and its workers, as the browser's network events report them
-        context.on("requestfinished", finished.append)
+        context.on("requestfinished", lambda request: finished.append(request))
         page = context.new_page()
         page.goto(url)
         if engine == "ours":
