@@ -58,3 +58,20 @@ def test_index_files_are_sharded_and_described_by_the_manifest():
     assert flat == sorted(flat) and len(flat) == 8001
     chunks = [json.loads(files[f"d/{i}.json"]) for i in range(-(-8000 // manifest["docChunk"]))]
     assert sum(len(c) for c in chunks) == 8000 and chunks[0][0][1] == "T0"
+
+
+def test_hierarchy_nodes_count_on_every_level():
+    paths = [("lung", "left"), ("lung",), ("lung", "right"), ("heart",), (), ("lung", "left")]
+    column = search.hierarchy_column("organ", "Organ", 8, paths)
+    assert [label for label, _ in column.values] == ["heart", "lung", "left", "right"]
+    parents = [parent for _, parent in column.values]
+    assert parents == [-1, -1, 1, 1]
+    assert column.docs == [2, 1, 3, 0, -1, 2]
+    assert search.value_counts(column) == [1, 4, 2, 1]
+
+
+def test_histograms_spread_values_over_even_bars():
+    column = search.facet_column("age", "Age", "range", "years", 8, 4, [(0.0,), (10.0,), (10.0,), (40.0,), ()])
+    assert search.histogram(column) == [1, 2, 0, 1]  # bars of 10 years: 0, 10-19 (twice), 40
+    dates = search.facet_column("d", "D", "date", "", 8, 2, [("2020-01-01",), ("2020-12-31",), ("2020-06-01",)])
+    assert search.histogram(dates) == [2, 1]  # June falls in the first half of the year
