@@ -20,10 +20,22 @@ def shown_count(page) -> int:
     return int(page.inner_text("#result-count"))
 
 
-def settle(page):
-    """Wait until the latest search has painted its results and counts."""
-    page.wait_for_function("() => { const d = document.querySelector('.explore').dataset;"
-                           " return d.counts !== undefined && d.counts === d.results; }")
+def run_number(page) -> int:
+    return int(page.get_attribute(".explore", "data-results") or 0)
+
+
+def settle(page, after: int | None = None):
+    """Wait until a search newer than run `after` (default: any) has painted its results and counts."""
+    after = -1 if after is None else after
+    page.wait_for_function("after => { const d = document.querySelector('.explore').dataset;"
+                           " return Number(d.results) > after && d.counts === d.results; }", arg=after)
+
+
+def act(page, action):
+    """Do something that starts a search, and wait for that search to finish."""
+    before = run_number(page)
+    action()
+    settle(page, before)
 
 
 def facet_count(page, facet: str, value: str) -> int:
@@ -53,8 +65,7 @@ def test_facet_value_counts_are_what_choosing_them_gives(page, hoa_server):
         assert facet_count(page, "sex", label) == count(SamplePatient_organ_name="brain", SamplePatient_sex=code)
     # the organ facet's own counts ignore its own choice: every organ stays choosable
     assert facet_count(page, "organ", "heart") == count(SamplePatient_organ_name="heart")
-    page.check("fieldset[data-facet=sex] input[value=female]")
-    settle(page)
+    act(page, lambda: page.check("fieldset[data-facet=sex] input[value=female]"))
     assert facet_count(page, "organ", "heart") == count(SamplePatient_organ_name="heart", SamplePatient_sex="F")
     assert shown_count(page) == count(SamplePatient_organ_name="brain", SamplePatient_sex="F")
 
@@ -75,7 +86,7 @@ def test_range_bounds_are_inclusive_and_may_be_open(page, hoa_server):
     page.fill("#facet-voxel_size-max", "2.5")
     page.press("#facet-voxel_size-max", "Enter")
     page.wait_for_function("location.search.includes('voxel_size=2..2.5')")
-    settle(page)
+    page.wait_for_function("() => { const d = document.querySelector('.explore').dataset; return d.counts === d.results; }")
     voxel = lambda v: isinstance(v, float) and 2 <= v <= 2.5  # noqa: E731
     assert shown_count(page) == count(TOMOReconstruction_voxel_size_x=voxel)
     screenshot(page, "explore-voxel-range")
@@ -88,13 +99,11 @@ def test_hierarchy_counts_and_selection(page, hoa_server):
     part = "lung>left_upper_lobe"
     expected = count(SamplePatient_organ_name="lung", SamplePatient_organ_description="left_upper_lobe")
     assert facet_count(page, "organ", part) == expected
-    page.check(f"fieldset[data-facet=organ] input[value='{part}']")
-    settle(page)
+    act(page, lambda: page.check(f"fieldset[data-facet=organ] input[value='{part}']"))
     assert shown_count(page) == expected
     assert "organ=lung%3Eleft_upper_lobe" in page.url
     # choosing the parent covers every part of it
-    page.check("fieldset[data-facet=organ] input[value=lung]")
-    settle(page)
+    act(page, lambda: page.check("fieldset[data-facet=organ] input[value=lung]"))
     assert shown_count(page) == count(SamplePatient_organ_name="lung")
     screenshot(page, "explore-hierarchy")
     assert page.errors == []
@@ -108,8 +117,7 @@ def test_query_sort_and_page_survive_reload_and_history(page, hoa_server):
     assert page.input_value("#sort") == "voxel_size"
     sizes = [float(re.search(r"Voxel size\n([\d.]+)", t).group(1)) for t in page.locator("#cards .card").all_inner_texts()]
     assert sizes == sorted(sizes)
-    page.select_option("#sort", "name")
-    settle(page)
+    act(page, lambda: page.select_option("#sort", "name"))
     assert "sort=name" in page.url and "page=" not in page.url
     page.go_back()
     page.wait_for_function("location.search.includes('sort=voxel_size')")
@@ -182,8 +190,7 @@ def test_facets_are_fieldsets_and_the_count_is_announced(page, hoa_server):
     assert page.get_attribute("#results-heading", "aria-live") == "polite"
     box = page.locator("fieldset[data-facet=sex] input[value=female]")
     box.focus()
-    page.keyboard.press("Space")
-    settle(page)
+    act(page, lambda: page.keyboard.press("Space"))
     assert page.evaluate("document.activeElement.value") == "female"  # focus stays where it was
 
 
@@ -193,18 +200,11 @@ def test_histograms_of_the_build_and_of_the_browser_agree(page, hoa_server):
     bars = "fieldset[data-facet=voxel_size] .histogram span"
     from_build = page.eval_on_selector_all(bars, "spans => spans.map(s => s.style.height)")
     assert any(height not in ("", "0%") for height in from_build)
-    page.check("fieldset[data-facet=sex] input[value=female]")
-    settle(page)
+    act(page, lambda: page.check("fieldset[data-facet=sex] input[value=female]"))
     assert page.eval_on_selector_all(bars, "spans => spans.map(s => s.style.height)") != from_build
-    page.uncheck("fieldset[data-facet=sex] input[value=female]")
-    settle(page)
-    page.fill("#q", "e")  # any query: counts are then computed over the columns in the browser
-    settle(page)
-    page.fill("#q", "")
-    page.press("#q", "Enter")
-    settle(page)
-    page.check("fieldset[data-facet=beamline] input[value=BM05]")
-    page.check("fieldset[data-facet=beamline] input[value=BM18]")  # every dataset again, counted by the browser
-    settle(page)
+    act(page, lambda: page.uncheck("fieldset[data-facet=sex] input[value=female]"))
+    act(page, lambda: page.check("fieldset[data-facet=beamline] input[value=BM05]"))
+    # both beamlines: every dataset again, now counted by the browser over the columns
+    act(page, lambda: page.check("fieldset[data-facet=beamline] input[value=BM18]"))
     assert shown_count(page) == 378
     assert page.eval_on_selector_all(bars, "spans => spans.map(s => s.style.height)") == from_build

@@ -1,6 +1,6 @@
 // The explore page: search box, facets, sorting and results, all kept in the URL.
 // Without JavaScript the page still lists every dataset, page by page.
-import { FacetValues, PATH, SearchIndex, parseQuery } from "./search.js";
+import { FacetValues, SearchIndex, firstInOrder, parseQuery } from "./search.js";
 
 const PAGE = 24;
 const RESERVED = new Set(["q", "sort", "page"]);
@@ -22,7 +22,8 @@ const elements = {
 let index;
 let facets = [];  // {facet, values: FacetValues (a range's once its column is here), column, counts, ...controls}
 let state = { q: "", filters: new Map(), sort: "", page: 1 };
-let results = [];
+let results = [];  // matching document ids
+let order = null;  // how to order them, or null when their id order is already right
 let shown = 0;
 let runNumber = 0;
 let lastAction = "";
@@ -345,20 +346,20 @@ async function run() {
   const whole = text === null && !filtered.length;
   if (whole) for (const entry of facets) entry.counts = entry.facet.counts || null;
   const complete = whole || facets.every((entry) => entry.column);
-  const candidates = text === null ? null : [...text.keys()];
-  const matching = evaluate(candidates, complete && !whole);
+  const candidates = text === null ? null : text.docs;
+  const matching = evaluate(candidates, complete && !whole);  // in id order: the default order
   const sorting = state.sort || (clauses.some((c) => c.occur !== "not") ? "relevance" : index.manifest.defaultSort);
+  let compare = null;
   if (sorting === "relevance" && text !== null) {
-    matching.sort((a, b) => text.get(b) - text.get(a) || a - b);
+    compare = (a, b) => text.score[b] - text.score[a] || a - b;
   } else if (sorting !== index.manifest.defaultSort && sorting !== "relevance") {
     const ranks = await index.sortRanks(sorting).catch(() => null);
     if (number !== runNumber) return;
-    if (ranks) matching.sort((a, b) => ranks[a] - ranks[b]);
-  } else {
-    matching.sort((a, b) => a - b);
+    if (ranks) compare = (a, b) => ranks[a] - ranks[b];
   }
   results = matching;
-  const first = await cardsFor(results.slice(0, Math.max(1, state.page) * PAGE));
+  order = compare;
+  const first = await cardsFor(inOrder(0, Math.max(1, state.page) * PAGE));
   if (number !== runNumber) return;
   // Paint results at once: count and cards always agree.
   elements.count.textContent = String(results.length);
@@ -397,9 +398,14 @@ async function cardsFor(ids) {
   return fragment;
 }
 
+// Results from `start` to `end` in the chosen order; only that many are ever put in order.
+function inOrder(start, end) {
+  return (order ? firstInOrder(results, end, order) : results.slice(0, end)).slice(start);
+}
+
 async function showMore(limit) {
   const number = runNumber;
-  const more = await cardsFor(results.slice(shown, limit));
+  const more = await cardsFor(inOrder(shown, limit));
   if (number !== runNumber) return;
   shown += more.childElementCount;
   elements.cards.append(more);

@@ -167,9 +167,9 @@ export class SearchIndex {
     return found;
   }
 
-  // Map doc -> score for one clause (best matching term per document).
+  // Scores per document for one clause (best matching term per document); 0 where it does not match.
   async clauseScores(clause) {
-    const scores = new Map();
+    const scores = new Float64Array(this.count);
     const bit = clause.field ? 1 << this.fields.indexOf(clause.field) : 0;
     for (const [flat, weight] of await this.termsFor(clause)) {
       let doc = 0;
@@ -177,38 +177,64 @@ export class SearchIndex {
         doc += flat[i];
         if (bit && !(flat[i + 2] & bit)) continue;
         const score = flat[i + 1] * weight;
-        if (!(scores.get(doc) >= score)) scores.set(doc, score);
+        if (score > scores[doc]) scores[doc] = score;
       }
     }
     return scores;
   }
 
-  // Documents matching the text, with scores; null means "no text query: every document".
+  // Documents matching the text: {docs (ascending ids), score (by id)}; null means "no text query: every document".
   async textMatches(clauses) {
     const positive = clauses.filter((c) => c.occur !== "not");
     const negative = clauses.filter((c) => c.occur === "not");
+    if (!positive.length && !negative.length) return null;
     const [positiveScores, negativeScores] = await Promise.all([
       Promise.all(positive.map((c) => this.clauseScores(c))),
       Promise.all(negative.map((c) => this.clauseScores(c))),
     ]);
-    let result = null;
+    const score = new Float64Array(this.count);
+    const alive = new Uint8Array(this.count).fill(1);
     for (const scores of positiveScores) {
-      if (result === null) result = scores;
-      else {
-        const merged = new Map();
-        for (const [doc, score] of result) if (scores.has(doc)) merged.set(doc, score + scores.get(doc));
-        result = merged;
+      for (let doc = 0; doc < this.count; doc++) {
+        if (scores[doc] > 0) score[doc] += scores[doc]; else alive[doc] = 0;
       }
     }
-    if (negativeScores.length) {
-      if (result === null) {
-        result = new Map();
-        for (let doc = 0; doc < this.count; doc++) result.set(doc, 0);
-      }
-      for (const scores of negativeScores) for (const doc of scores.keys()) result.delete(doc);
-    }
-    return result;
+    for (const scores of negativeScores) for (let doc = 0; doc < this.count; doc++) if (scores[doc] > 0) alive[doc] = 0;
+    const docs = [];
+    for (let doc = 0; doc < this.count; doc++) if (alive[doc]) docs.push(doc);
+    return { docs, score };
   }
+}
+
+// The first `count` items of `items` in `compare` order, without sorting all of them (a bounded heap).
+export function firstInOrder(items, count, compare) {
+  if (items.length <= count * 4) return [...items].sort(compare).slice(0, count);
+  const heap = [];  // the best `count` so far; heap[0] is the worst of them
+  const worse = (a, b) => compare(a, b) > 0;
+  const up = (i) => {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!worse(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      i = parent;
+    }
+  };
+  const down = (i) => {
+    for (;;) {
+      const left = 2 * i + 1, right = left + 1;
+      let top = i;
+      if (left < heap.length && worse(heap[left], heap[top])) top = left;
+      if (right < heap.length && worse(heap[right], heap[top])) top = right;
+      if (top === i) return;
+      [heap[i], heap[top]] = [heap[top], heap[i]];
+      i = top;
+    }
+  };
+  for (const item of items) {
+    if (heap.length < count) { heap.push(item); up(heap.length - 1); }
+    else if (compare(item, heap[0]) < 0) { heap[0] = item; down(0); }
+  }
+  return heap.sort(compare);
 }
 
 // A facet's values, prepared once: labels, URL keys, and for hierarchies each node's ancestors.
