@@ -119,9 +119,8 @@ def test_query_sort_and_page_survive_reload_and_history(page, hoa_server):
     assert sizes == sorted(sizes)
     act(page, lambda: page.select_option("#sort", "name"))
     assert "sort=name" in page.url and "page=" not in page.url
-    page.go_back()
-    page.wait_for_function("location.search.includes('sort=voxel_size')")
-    settle(page)
+    act(page, page.go_back)
+    assert "sort=voxel_size" in page.url
     assert page.input_value("#sort") == "voxel_size"
     assert shown_count(page) == expected
 
