@@ -7,7 +7,7 @@ For each size, synthetic HOA-shaped datasets go through the real pipeline
 (ICAT entities, records, the HOA collection schema, views); the same
 documents are then indexed by each engine. Headless Chromium (Playwright)
 runs the same 10 queries on each, every query in a fresh browser context
-over a gzip-compressing HTTP server, and the script prints per engine and
+over a gzip-compressing HTTP server (Debian's nginx where installed), and the script prints per engine and
 size: index build time, index size on disk, bytes transferred from page load
 until the first results are shown (gzip, from the browser's network events),
 and the time from the query to results painted (median of the 10). Bytes
@@ -42,7 +42,7 @@ from builder.render.site import SiteRenderer, plan_site  # noqa: E402
 from builder.sites import load_site, url_path  # noqa: E402
 from builder.sources.hoa import hoa_snapshot  # noqa: E402
 from scripts.bench import search_engines as engines  # noqa: E402
-from scripts.bench.gzip_server import Server  # noqa: E402
+from scripts.bench.gzip_server import serve  # noqa: E402
 from scripts.bench.synthetic import synthetic_records  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -173,7 +173,7 @@ def run_size(size: int, browser, work: Path, engine_names: list[str]) -> list[di
             index = folder
         else:
             index, build_seconds = engines.build_pagefind(corpus, folder)
-        server = Server(folder)
+        server = serve(folder)
         try:
             figures = measure(browser, server.url, name)
         finally:
