@@ -34,6 +34,17 @@ class OutputFolder:
         payload = data.encode("utf-8") if isinstance(data, str) else data
         self.hashes[relative] = write_file(str(self.folder), relative, payload)
 
+    def link(self, relative: str, source: Path, digest: str) -> None:
+        """Put the file `source` (whose sha256 is `digest`) at `relative`: a hard link where possible, else a copy."""
+        target = os.path.join(self.folder, relative)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:  # another file system, or links not allowed
+            shutil.copyfile(source, target)
+            os.chmod(target, 0o644)
+        self.hashes[relative] = digest
+
     def exists(self, relative: str) -> bool:
         return relative in self.hashes
 

@@ -1,0 +1,183 @@
+"""Which pictures each page of a site shows, made (or found in the cache) before any page is rendered.
+
+- A dataset's preview images are its image files in the snapshot, found
+  under the site's image root. The first readable one is its card image.
+- A dataset with no readable preview gets a generated card image, drawn from
+  the collection's `card.image_fields`: datasets that show the same values
+  share one image.
+- Every dataset and DOI page gets a social (Open Graph) image: the page title
+  and key facts. A DOI of one dataset that says what its dataset page says
+  shares that page's image.
+
+A preview that is missing or unreadable is a warning naming the file, never
+an error: the page is built with what remains, at worst the generated card.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ..collections import Collection
+from ..errors import Location, Problem
+from ..records import DataFile, Dataset, Publication
+from ..views import DatasetView
+from . import drawing
+from .images import (CardRequest, ImageCache, ImageSet, MadeImages, PhotoRequest, Request, SocialRequest,
+                     file_digest, make_all, publish, request_key)
+
+MAX_FACTS = 4
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    site_title: str
+    palette: drawing.Palette
+    fonts: drawing.Fonts
+    font_digests: tuple[str, str]
+    root: Path | None  # where image file locations are found; None: previews are not shown
+    social: bool
+    shown: Callable[[Path], str] = str  # a path as messages name it
+
+
+@dataclass(frozen=True)
+class DatasetShown:
+    """A dataset with a page: the collection view it is shown with, and where."""
+
+    collection: Collection
+    view: DatasetView
+    path: str
+
+
+@dataclass(frozen=True)
+class DoiShown:
+    publication: Publication
+    path: str
+    datasets: tuple[DatasetShown, ...]  # those of its datasets that have pages
+
+
+@dataclass
+class SiteImages:
+    cards: dict[str, ImageSet] = field(default_factory=dict)  # dataset key -> its card image
+    galleries: dict[str, tuple[ImageSet, ...]] = field(default_factory=dict)  # dataset key -> its previews
+    social: dict[str, ImageSet] = field(default_factory=dict)  # page path -> its social image
+    warnings: list[Problem] = field(default_factory=list)
+    processed: int = 0  # images made in this build
+    cached: int = 0  # images found in the cache
+
+
+def site_images(datasets: Sequence[DatasetShown], dois: Sequence[DoiShown], settings: ImageSettings,
+                cache: ImageCache, output) -> SiteImages:
+    planner = _Planner(settings)
+    for shown in datasets:
+        planner.add_dataset(shown)
+    if settings.social:
+        for doi in dois:
+            planner.add_doi(doi)
+    made = make_all(planner.requests.items(), cache)
+    return planner.result(made, cache, output)
+
+
+class _Planner:
+    def __init__(self, settings: ImageSettings):
+        self.settings = settings
+        self.requests: dict[str, Request] = {}
+        self.previews: dict[str, list[tuple[DataFile, Path, str]]] = {}  # dataset key -> (file, path, image key)
+        self.cards: dict[str, str] = {}  # dataset key -> generated card's key
+        self.social: dict[str, tuple[str, str]] = {}  # page path -> (image key, alt text)
+        self.titles: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        self.unusable: dict[str, list[tuple[str, str]]] = {}  # dataset key -> (file as shown, why)
+        self._digests: dict[Path, str | None] = {}
+
+    def _request(self, request: Request) -> str:
+        key = request_key(request)
+        self.requests.setdefault(key, request)
+        return key
+
+    def add_dataset(self, shown: DatasetShown) -> None:
+        dataset, view = shown.view.dataset, shown.view
+        self.titles[dataset.key], self.names[dataset.key] = view.title, dataset.name
+        self.previews[dataset.key] = [(file, path, self._request(PhotoRequest(str(path), digest)))
+                                      for file, path, digest in self._preview_files(dataset)]
+        self.cards[dataset.key] = self._request(CardRequest(self._card_picture(shown), self.settings.font_digests))
+        if self.settings.social:
+            facts = tuple((row.label, row.text) for row in view.card_rows[:MAX_FACTS])
+            self.social[shown.path] = (self._social(view.title, facts), view.title)
+
+    def add_doi(self, doi: DoiShown) -> None:
+        publication = doi.publication
+        rows = {tuple((row.label, row.text) for row in d.view.card_rows[:MAX_FACTS]) for d in doi.datasets}
+        if len(rows) == 1:  # the facts of its datasets, when they agree: often the very image of the dataset page
+            facts = rows.pop()
+        else:
+            facts = tuple(fact for fact in (("Datasets", str(len(publication.dataset_keys))),
+                                            ("Published", str(publication.publication_year or "")),
+                                            ("Publisher", publication.publisher)) if fact[1])
+        self.social[doi.path] = (self._social(publication.title, facts), publication.title)
+
+    def _social(self, title: str, facts: tuple[tuple[str, str], ...]) -> str:
+        picture = drawing.SocialPicture(self.settings.site_title, title, facts, self.settings.palette,
+                                        self.settings.fonts)
+        return self._request(SocialRequest(picture, self.settings.font_digests))
+
+    def _card_picture(self, shown: DatasetShown) -> drawing.CardPicture:
+        values = shown.view.values
+        texts = [values[name].text for name in shown.collection.config.card.image_fields if values[name].text]
+        headline = texts[0] if texts else shown.collection.config.title
+        return drawing.CardPicture(headline, " · ".join(texts[1:]), self.settings.palette, self.settings.fonts)
+
+    def _preview_files(self, dataset: Dataset) -> list[tuple[DataFile, Path, str]]:
+        """The dataset's image files that exist under the image root, with their digests."""
+        root = self.settings.root
+        if root is None or not dataset.images:
+            return []
+        found = []
+        unusable = self.unusable.setdefault(dataset.key, [])
+        for file in dataset.images:
+            location = file.location or file.name
+            path = _under(root, location)
+            if path is None:
+                unusable.append((location, "image location is no path inside the image root"))
+                continue
+            if path not in self._digests:
+                self._digests[path] = file_digest(path) if path.is_file() else None
+            digest = self._digests[path]
+            if digest is None:
+                unusable.append((self.settings.shown(path), "image not found"))
+                continue
+            found.append((file, path, digest))
+        return found
+
+    def result(self, made: MadeImages, cache: ImageCache, output) -> SiteImages:
+        images = SiteImages(processed=made.processed, cached=made.cached)
+        for key, previews in self.previews.items():
+            unusable = self.unusable.get(key, [])
+            gallery = []
+            for file, path, image_key in previews:
+                result = made.by_key[image_key]
+                if result.error:
+                    unusable.append((self.settings.shown(path), f"cannot read the image ({result.error})"))
+                else:
+                    alt = file.description or f"{self.titles[key]}: {file.name}"
+                    gallery.append(publish(result, cache, output, alt))
+            images.galleries[key] = tuple(gallery)
+            # A generated card repeats what the card says in words: decorative, so its alt text is empty.
+            images.cards[key] = gallery[0] if gallery else publish(made.by_key[self.cards[key]], cache, output)
+            outcome = "left out" if gallery else "its card shows a generated image instead"
+            images.warnings += [Problem(Location(where), f"{why}, an image of dataset {self.names[key]}: {outcome}")
+                                for where, why in unusable]
+        for path, (key, alt) in self.social.items():
+            images.social[path] = publish(made.by_key[key], cache, output, alt)
+        return images
+
+
+def _under(root: Path, location: str) -> Path | None:
+    """`location` as a file under `root`: absolute paths count from the root, '..' may not leave it."""
+    if "://" in location:
+        return None
+    parts = [part for part in location.replace("\\", "/").split("/") if part not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return root.joinpath(*parts)
