@@ -79,6 +79,7 @@ class SiteReport:
     dois: int
     images_processed: int = 0  # made in this build
     images_cached: int = 0  # found made in the cache
+    images_seconds: float = 0.0
     warnings: list[Problem] = field(default_factory=list)  # things worth fixing that did not stop the build
 
 
@@ -97,7 +98,8 @@ class BuildReport:
         return {"seconds": round(self.seconds, 3), "timings": self.timings, "catalogue_cached": self.catalogue_cached,
                 "sites": [{"name": s.name, "output": str(s.output), "pages": s.pages, "files": s.files,
                            "datasets": s.datasets, "dois": s.dois,
-                           "images": {"processed": s.images_processed, "cached": s.images_cached},
+                           "images": {"processed": s.images_processed, "cached": s.images_cached,
+                                      "seconds": round(s.images_seconds, 3)},
                            "warnings": [str(w) for w in s.warnings]} for s in self.sites]}
 
 
@@ -158,7 +160,7 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
         images = renderer.images
         report.sites.append(SiteReport(plan.site.name, output.target, plan.page_count, len(output.hashes),
                                        len(plan.links.datasets), len(plan.dois), images.processed, images.cached,
-                                       images.warnings))
+                                       images.seconds, images.warnings))
     report.seconds = time.perf_counter() - started
     return report
 

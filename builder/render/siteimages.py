@@ -15,6 +15,7 @@ an error: the page is built with what remains, at worst the generated card.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -65,10 +66,12 @@ class SiteImages:
     warnings: list[Problem] = field(default_factory=list)
     processed: int = 0  # images made in this build
     cached: int = 0  # images found in the cache
+    seconds: float = 0.0  # spent finding, making and placing them
 
 
 def site_images(datasets: Sequence[DatasetShown], dois: Sequence[DoiShown], settings: ImageSettings,
                 cache: ImageCache, output) -> SiteImages:
+    started = time.perf_counter()
     planner = _Planner(settings)
     for shown in datasets:
         planner.add_dataset(shown)
@@ -76,7 +79,9 @@ def site_images(datasets: Sequence[DatasetShown], dois: Sequence[DoiShown], sett
         for doi in dois:
             planner.add_doi(doi)
     made = make_all(planner.requests.items(), cache)
-    return planner.result(made, cache, output)
+    images = planner.result(made, cache, output)
+    images.seconds = time.perf_counter() - started
+    return images
 
 
 class _Planner:
@@ -86,7 +91,6 @@ class _Planner:
         self.previews: dict[str, list[tuple[DataFile, Path, str]]] = {}  # dataset key -> (file, path, image key)
         self.cards: dict[str, str] = {}  # dataset key -> generated card's key
         self.social: dict[str, tuple[str, str]] = {}  # page path -> (image key, alt text)
-        self.titles: dict[str, str] = {}
         self.names: dict[str, str] = {}
         self.unusable: dict[str, list[tuple[str, str]]] = {}  # dataset key -> (file as shown, why)
         self._digests: dict[Path, str | None] = {}
@@ -98,7 +102,7 @@ class _Planner:
 
     def add_dataset(self, shown: DatasetShown) -> None:
         dataset, view = shown.view.dataset, shown.view
-        self.titles[dataset.key], self.names[dataset.key] = view.title, dataset.name
+        self.names[dataset.key] = dataset.name
         self.previews[dataset.key] = [(file, path, self._request(PhotoRequest(str(path), digest)))
                                       for file, path, digest in self._preview_files(dataset)]
         self.cards[dataset.key] = self._request(CardRequest(self._card_picture(shown), self.settings.font_digests))
@@ -160,7 +164,7 @@ class _Planner:
                 if result.error:
                     unusable.append((self.settings.shown(path), f"cannot read the image ({result.error})"))
                 else:
-                    alt = file.description or f"{self.titles[key]}: {file.name}"
+                    alt = file.description or f"Image {file.name} of dataset {self.names[key]}"
                     gallery.append(publish(result, cache, output, alt))
             images.galleries[key] = tuple(gallery)
             # A generated card repeats what the card says in words: decorative, so its alt text is empty.
