@@ -1,6 +1,6 @@
 """Preview images from the snapshot, generated card images and social images, on real image files.
 
-The files are made here with Pillow: RGB, 16-bit grey, PNG with transparency,
+The files are made with Pillow (tests/projects.py): RGB, 16-bit grey, PNG with transparency,
 a 20,000 x 20,000 slice, a truncated file, a non-image named .png. They are
 attached to HOA datasets as datafiles of the snapshot, the site finds them
 under its image root, and the site is built twice.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,60 +18,15 @@ from PIL import Image
 
 from builder.build import BuildOptions, build
 from builder.cli import main
-from tests.conftest import HOA_JSON, REPO
-from tests.snapshots import edited_snapshot
+from tests.conftest import HOA_JSON
+from tests.projects import GREY16, HUGE, MISSING, NOT_AN_IMAGE, OUTSIDE, RGB, TRUNCATED, project_with_images
 
-RGB = "A109_lung_VOI-02b_4.14um_bm18"  # rgb.jpg, then alpha.png (in the order of their names)
-GREY16 = "A109_lung_complete-organ_19.19um_bm18"  # an absolute location: /data/visitor/md1389/grey16.png
-HUGE = "S-20-29_brain_VOI-04_6.5um_bm05"
-TRUNCATED = "FO-20-124_lung_upper_lobe_VOI-01_2.5um_bm05"
-NOT_AN_IMAGE = "FO-20-124_lung_upper_lobe_VOI-01_6.5um_bm05"  # fake.png, then rgb.jpg again
-MISSING = "FO-20-124_lung_upper_lobe_VOI-02_2.5um_bm05"
-OUTSIDE = "FO-20-124_lung_upper_lobe_VOI-02_6.5um_bm05"
 VIEWER = "https://viewer.facility.example/ng/"
-
-
-def make_images(folder: Path) -> None:
-    folder.mkdir(parents=True)
-    gradient = Image.linear_gradient("L")
-    Image.merge("RGB", [gradient.resize((2400, 1600)), gradient.rotate(90).resize((2400, 1600)),
-                        Image.new("L", (2400, 1600), 90)]).save(folder / "rgb.jpg", quality=90)
-    # 16-bit slice whose values use a narrow band of the range, as tomography data do
-    wide = gradient.resize((1800, 1200)).convert("I").point(lambda v: v * 16 + 20000)
-    (folder / "data/visitor/md1389").mkdir(parents=True)
-    wide.convert("I;16").save(folder / "data/visitor/md1389/grey16.png")
-    alpha = Image.new("RGBA", (900, 600), (200, 30, 30, 0))
-    alpha.paste((20, 160, 60, 255), (300, 200, 600, 400))
-    alpha.save(folder / "alpha.png")
-    gradient.resize((20000, 20000), Image.NEAREST).save(folder / "huge.png", compress_level=1)
-    whole = (folder / "rgb.jpg").read_bytes()
-    (folder / "truncated.jpg").write_bytes(whole[: len(whole) // 3])
-    (folder / "fake.png").write_text("<html>this is not a PNG</html>")
-    (folder.parent / "outside.png").write_bytes((folder / "alpha.png").read_bytes())
 
 
 @pytest.fixture(scope="module")
 def images_project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("images-project")
-    for name in ("collections", "site_config"):
-        shutil.copytree(REPO / name, root / name)
-    config = root / "site_config/hoa.yml"
-    text = config.read_text().replace("  url: https://neuroglancer-demo.appspot.com/\n", f"  url: {VIEWER}\n")
-    config.write_text(text + "images:\n  root: images\n")
-    make_images(root / "site_config/images")
-    (root / "catalogue").mkdir()
-    edited_snapshot(root / "catalogue/esrf-public.xml", datafiles={
-        RGB: [{"location": "rgb.jpg", "name": "slice-1.jpg", "format": "JPEG",
-               "description": "Virtual slice through the middle of the zoom"},
-              {"location": "alpha.png", "name": "slice-2.png"}],
-        GREY16: [{"location": "/data/visitor/md1389/grey16.png", "name": "grey16.png", "format": "PNG"}],
-        HUGE: [{"location": "huge.png", "name": "huge.png"}],
-        TRUNCATED: [{"location": "truncated.jpg", "name": "truncated.jpg"}],
-        NOT_AN_IMAGE: [{"location": "fake.png", "name": "fake.png"}, {"location": "rgb.jpg", "name": "rgb.jpg"}],
-        MISSING: [{"location": "missing.png", "name": "missing.png"}],
-        OUTSIDE: [{"location": "../outside.png", "name": "outside.png"}],
-    })
-    return root
+    return project_with_images(tmp_path_factory.mktemp("images-project"), viewer=VIEWER)
 
 
 @pytest.fixture(scope="module")

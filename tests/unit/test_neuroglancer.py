@@ -17,7 +17,7 @@ from builder.neuroglancer import ViewerSettings, context_link, volume_link
 from builder.records import Volume, catalogue_from_snapshot, volume_format
 from builder.snapshot import read_snapshot
 from tests.conftest import HOA_JSON, SNAPSHOT
-from tests.snapshots import edited_snapshot
+from tests.projects import edited_snapshot
 
 SETTINGS = ViewerSettings(base_url="https://viewer.example/", contrast=(0, 65535))
 
