@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from functools import cache, partial
 from pathlib import Path
 from typing import Iterable, Sequence, Union
@@ -121,14 +121,20 @@ def code_fingerprint() -> str:
 
 def request_key(request: Request) -> str:
     """The SHA-256 of what the image is made from; a photo's path does not count, only its bytes."""
-    if isinstance(request, PhotoRequest):
-        made_of: object = ["photo", request.digest]
-    else:
-        fields = asdict(request)
-        fields["picture"].pop("fonts")  # their paths differ between machines; their digests say what matters
-        made_of = [type(request).__name__, fields]
-    text = json.dumps([made_of, code_fingerprint()], sort_keys=True, ensure_ascii=False)
+    made_of = ["photo", request.digest] if isinstance(request, PhotoRequest) else [type(request).__name__,
+                                                                                   _plain(request)]
+    text = json.dumps([made_of, code_fingerprint()], ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain(value):
+    """Field values as lists, without font paths (they differ between machines; their digests are kept)."""
+    if is_dataclass(value):
+        return [_plain(getattr(value, f.name)) for f in fields(value) if not isinstance(getattr(value, f.name),
+                                                                                          drawing.Fonts)]
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
 
 
 def file_digest(path: Path) -> str:

@@ -78,8 +78,15 @@ def site_images(datasets: Sequence[DatasetShown], dois: Sequence[DoiShown], sett
     if settings.social:
         for doi in dois:
             planner.add_doi(doi)
-    made = make_all(planner.requests.items(), cache)
-    images = planner.result(made, cache, output)
+    # Previews first: whether they can be read decides which datasets need a drawn card.
+    photos = make_all(planner.photos.items(), cache)
+    images = planner.galleries(photos, cache, output)
+    for shown in datasets:
+        if not images.galleries[shown.view.dataset.key]:
+            planner.add_card(shown)
+    drawn = make_all(planner.drawn.items(), cache)
+    planner.place_drawn(images, drawn, cache, output)
+    images.processed, images.cached = photos.processed + drawn.processed, photos.cached + drawn.cached
     images.seconds = time.perf_counter() - started
     return images
 
@@ -87,25 +94,28 @@ def site_images(datasets: Sequence[DatasetShown], dois: Sequence[DoiShown], sett
 class _Planner:
     def __init__(self, settings: ImageSettings):
         self.settings = settings
-        self.requests: dict[str, Request] = {}
+        self.photos: dict[str, Request] = {}  # by key: preview files
+        self.drawn: dict[str, Request] = {}  # by key: card and social images
         self.previews: dict[str, list[tuple[DataFile, Path, str]]] = {}  # dataset key -> (file, path, image key)
         self.cards: dict[str, str] = {}  # dataset key -> generated card's key
         self.social: dict[str, tuple[str, str]] = {}  # page path -> (image key, alt text)
         self.names: dict[str, str] = {}
         self.unusable: dict[str, list[tuple[str, str]]] = {}  # dataset key -> (file as shown, why)
         self._digests: dict[Path, str | None] = {}
+        self._keys: dict[Request, str] = {}
 
-    def _request(self, request: Request) -> str:
-        key = request_key(request)
-        self.requests.setdefault(key, request)
+    def _request(self, requests: dict[str, Request], request: Request) -> str:
+        key = self._keys.get(request)
+        if key is None:  # many datasets ask for the very same card: its key is worked out once
+            key = self._keys[request] = request_key(request)
+            requests[key] = request
         return key
 
     def add_dataset(self, shown: DatasetShown) -> None:
         dataset, view = shown.view.dataset, shown.view
         self.names[dataset.key] = dataset.name
-        self.previews[dataset.key] = [(file, path, self._request(PhotoRequest(str(path), digest)))
+        self.previews[dataset.key] = [(file, path, self._request(self.photos, PhotoRequest(str(path), digest)))
                                       for file, path, digest in self._preview_files(dataset)]
-        self.cards[dataset.key] = self._request(CardRequest(self._card_picture(shown), self.settings.font_digests))
         if self.settings.social:
             facts = tuple((row.label, row.text) for row in view.card_rows[:MAX_FACTS])
             self.social[shown.path] = (self._social(view.title, facts), view.title)
@@ -124,13 +134,15 @@ class _Planner:
     def _social(self, title: str, facts: tuple[tuple[str, str], ...]) -> str:
         picture = drawing.SocialPicture(self.settings.site_title, title, facts, self.settings.palette,
                                         self.settings.fonts)
-        return self._request(SocialRequest(picture, self.settings.font_digests))
+        return self._request(self.drawn, SocialRequest(picture, self.settings.font_digests))
 
-    def _card_picture(self, shown: DatasetShown) -> drawing.CardPicture:
+    def add_card(self, shown: DatasetShown) -> None:
+        """A drawn card image for a dataset without a readable preview."""
         values = shown.view.values
         texts = [values[name].text for name in shown.collection.config.card.image_fields if values[name].text]
         headline = texts[0] if texts else shown.collection.config.title
-        return drawing.CardPicture(headline, " · ".join(texts[1:]), self.settings.palette, self.settings.fonts)
+        picture = drawing.CardPicture(headline, " · ".join(texts[1:]), self.settings.palette, self.settings.fonts)
+        self.cards[shown.view.dataset.key] = self._request(self.drawn, CardRequest(picture, self.settings.font_digests))
 
     def _preview_files(self, dataset: Dataset) -> list[tuple[DataFile, Path, str]]:
         """The dataset's image files that exist under the image root, with their digests."""
@@ -154,8 +166,9 @@ class _Planner:
             found.append((file, path, digest))
         return found
 
-    def result(self, made: MadeImages, cache: ImageCache, output) -> SiteImages:
-        images = SiteImages(processed=made.processed, cached=made.cached)
+    def galleries(self, made: MadeImages, cache: ImageCache, output) -> SiteImages:
+        """Each dataset's readable previews (the first is its card image), and a warning for each unusable file."""
+        images = SiteImages()
         for key, previews in self.previews.items():
             unusable = self.unusable.get(key, [])
             gallery = []
@@ -167,14 +180,19 @@ class _Planner:
                     alt = file.description or f"Image {file.name} of dataset {self.names[key]}"
                     gallery.append(publish(result, cache, output, alt))
             images.galleries[key] = tuple(gallery)
-            # A generated card repeats what the card says in words: decorative, so its alt text is empty.
-            images.cards[key] = gallery[0] if gallery else publish(made.by_key[self.cards[key]], cache, output)
+            if gallery:
+                images.cards[key] = gallery[0]
             outcome = "left out" if gallery else "its card shows a generated image instead"
             images.warnings += [Problem(Location(where), f"{why}, an image of dataset {self.names[key]}: {outcome}")
                                 for where, why in unusable]
-        for path, (key, alt) in self.social.items():
-            images.social[path] = publish(made.by_key[key], cache, output, alt)
         return images
+
+    def place_drawn(self, images: SiteImages, made: MadeImages, cache: ImageCache, output) -> None:
+        # A drawn card repeats what the card says in words: decorative, so its alt text is empty.
+        for key, image_key in self.cards.items():
+            images.cards[key] = publish(made.by_key[image_key], cache, output)
+        for path, (image_key, alt) in self.social.items():
+            images.social[path] = publish(made.by_key[image_key], cache, output, alt)
 
 
 def _under(root: Path, location: str) -> Path | None:
