@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .cache import cached_catalogue
+from .cache import cached_catalogue, file_digest
 from .collections import Collection, load_collection
 from .errors import AtlasError, ConfigError, Location, Problem
 from .output import OutputFolder
@@ -23,7 +23,7 @@ from .progress import Progress
 from .records import Catalogue, catalogue_from_snapshot
 from .render.drawing import Palette
 from .render.environment import make_environment, static_dirs, theme_dirs, theme_fonts
-from .render.images import ImageCache, file_digest
+from .render.images import ImageCache
 from .render.site import SitePlan, SiteRenderer, plan_site
 from .render.siteimages import ImageSettings
 from .sites import Site, find_sites, load_site

@@ -74,9 +74,6 @@ class ImageSet:
     def height(self) -> int:
         return self.largest.height
 
-    def with_alt(self, alt: str) -> "ImageSet":
-        return ImageSet(self.variants, alt)
-
     def card_data(self) -> dict:
         """The compact form explore.js renders cards from."""
         return {"alt": self.alt, "w": self.width, "h": self.height, "src": self.src.path,
@@ -135,14 +132,6 @@ def _plain(value):
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
     return value
-
-
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- the cache

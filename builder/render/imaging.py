@@ -50,7 +50,9 @@ def read_picture(path: Path) -> Image.Image:
             return _eight_bit(ImageOps.exif_transpose(_reduced(image)))
     except UnidentifiedImageError:
         raise UnreadableImage("not an image Pillow can read") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+    except UnreadableImage:
+        raise
+    except Exception as error:  # a damaged file can upset a decoder in many ways; none may stop the build
         raise UnreadableImage(str(error) or type(error).__name__) from None
 
 

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from ..cache import file_digest
 from ..collections import Collection
 from ..errors import Location, Problem
 from ..records import DataFile, Dataset, Publication
 from ..views import DatasetView
 from . import drawing
-from .images import (CardRequest, ImageCache, ImageSet, MadeImages, PhotoRequest, Request, SocialRequest,
-                     file_digest, make_all, publish, request_key)
+from .images import (CardRequest, ImageCache, ImageSet, MadeImages, PhotoRequest, Request, SocialRequest, make_all,
+                     publish, request_key)
 
 MAX_FACTS = 4
 

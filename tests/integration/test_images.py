@@ -114,7 +114,7 @@ def test_broken_images_are_warnings_naming_the_file_and_the_site_is_built(builds
 
 
 def test_a_rebuild_processes_no_image(builds):
-    first, second, site = builds
+    first, second, _ = builds
     assert first.images_processed > 0
     assert second.images_processed == 0
     assert second.images_cached == first.images_processed + first.images_cached
