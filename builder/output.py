@@ -29,6 +29,7 @@ class OutputFolder:
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
         os.chmod(self.folder, 0o755)
         self.hashes: dict[str, str] = {}  # relative path -> sha256 of its bytes
+        self._folders: set[str] = set()  # made by link()
 
     def write(self, relative: str, data: bytes | str) -> None:
         payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -37,7 +38,10 @@ class OutputFolder:
     def link(self, relative: str, source: Path, digest: str) -> None:
         """Put the file `source` (whose sha256 is `digest`) at `relative`: a hard link where possible, else a copy."""
         target = os.path.join(self.folder, relative)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        folder = os.path.dirname(target)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
         try:
             os.link(source, target)
         except OSError:  # another file system, or links not allowed

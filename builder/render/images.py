@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cache, partial
 from pathlib import Path
 from typing import Iterable, Sequence, Union
@@ -117,21 +117,18 @@ def code_fingerprint() -> str:
 
 
 def request_key(request: Request) -> str:
-    """The SHA-256 of what the image is made from; a photo's path does not count, only its bytes."""
-    made_of = ["photo", request.digest] if isinstance(request, PhotoRequest) else [type(request).__name__,
-                                                                                   _plain(request)]
+    """The SHA-256 of what the image is made from: every field but font paths (their digests count) and a
+    photo's path (its bytes count)."""
+    if isinstance(request, PhotoRequest):
+        made_of: list = ["photo", request.digest]
+    else:
+        picture = request.picture
+        drawn = (picture.headline, picture.details) if isinstance(picture, drawing.CardPicture) else \
+            (picture.site, picture.title, picture.facts)
+        made_of = [type(request).__name__, drawn, picture.palette.colour, picture.palette.accent,
+                   request.font_digests]
     text = json.dumps([made_of, code_fingerprint()], ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _plain(value):
-    """Field values as lists, without font paths (they differ between machines; their digests are kept)."""
-    if is_dataclass(value):
-        return [_plain(getattr(value, f.name)) for f in fields(value) if not isinstance(getattr(value, f.name),
-                                                                                          drawing.Fonts)]
-    if isinstance(value, tuple):
-        return [_plain(item) for item in value]
-    return value
 
 
 # ---------------------------------------------------------------- the cache
@@ -165,12 +162,14 @@ class ImageCache:
         return self.folder / key[:2] / key
 
     def load(self, key: str) -> Made | None:
+        entry = os.path.join(self.folder, key[:2], key)
         try:
-            meta = json.loads((self.entry(key) / "meta.json").read_text(encoding="utf-8"))
+            with open(os.path.join(entry, "meta.json"), encoding="utf-8") as stream:
+                meta = json.load(stream)
         except (OSError, ValueError):
             return None
         files = tuple(MadeFile(**item) for item in meta.get("files", ()))
-        if not all((self.entry(key) / f.name).is_file() for f in files[-1:]):
+        if files and not os.path.isfile(os.path.join(entry, files[-1].name)):
             return None  # a damaged entry: make it again
         return Made(key, files, meta.get("error"))
 
@@ -259,10 +258,11 @@ def _make_pair(pair: tuple[str, Request], cache: ImageCache) -> Made:
 def publish(made: Made, cache: ImageCache, output: OutputFolder, alt: str = "") -> ImageSet:
     """Put a made image's files into the site (once, however often it is shown) and describe them."""
     variants = []
+    entry = os.path.join(cache.folder, made.key[:2], made.key)
     for item in made.files:
         extension = item.name.rsplit(".", 1)[-1]
         path = f"images/{made.key[:2]}/{made.key[:16]}-{item.width}.{extension}"
         if not output.exists(path):
-            output.link(path, cache.entry(made.key) / item.name, item.digest)
+            output.link(path, Path(entry, item.name), item.digest)
         variants.append(Variant(path, item.width, item.height, item.type))
     return ImageSet(tuple(variants), alt)

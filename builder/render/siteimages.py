@@ -189,9 +189,11 @@ class _Planner:
         return images
 
     def place_drawn(self, images: SiteImages, made: MadeImages, cache: ImageCache, output) -> None:
-        # A drawn card repeats what the card says in words: decorative, so its alt text is empty.
+        shared: dict[str, ImageSet] = {}  # one ImageSet per drawn card, however many datasets show it
         for key, image_key in self.cards.items():
-            images.cards[key] = publish(made.by_key[image_key], cache, output)
+            if image_key not in shared:  # decorative (the card says the same in words): no alt text
+                shared[image_key] = publish(made.by_key[image_key], cache, output)
+            images.cards[key] = shared[image_key]
         for path, (image_key, alt) in self.social.items():
             images.social[path] = publish(made.by_key[image_key], cache, output, alt)
 
