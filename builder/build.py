@@ -6,21 +6,26 @@
 from __future__ import annotations
 
 import gc
+import shutil
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .cache import cached_catalogue
+from .cache import cached_catalogue, file_digest
 from .collections import Collection, load_collection
 from .errors import AtlasError, ConfigError, Location, Problem
 from .output import OutputFolder
 from .progress import Progress
 from .records import Catalogue, catalogue_from_snapshot
-from .render.environment import make_environment, static_dirs, theme_dirs
+from .render.drawing import Palette
+from .render.environment import make_environment, static_dirs, theme_dirs, theme_fonts
+from .render.images import ImageCache
 from .render.site import SitePlan, SiteRenderer, plan_site
+from .render.siteimages import ImageSettings
 from .sites import Site, find_sites, load_site
 from .snapshot import read_snapshot
 
@@ -72,6 +77,10 @@ class SiteReport:
     files: int
     datasets: int
     dois: int
+    images_processed: int = 0  # made in this build
+    images_cached: int = 0  # found made in the cache
+    images_seconds: float = 0.0
+    warnings: list[Problem] = field(default_factory=list)  # things worth fixing that did not stop the build
 
 
 @dataclass
@@ -80,6 +89,18 @@ class BuildReport:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     catalogue_cached: bool = False
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [warning for site in self.sites for warning in site.warnings]
+
+    def as_json(self) -> dict:
+        return {"seconds": round(self.seconds, 3), "timings": self.timings, "catalogue_cached": self.catalogue_cached,
+                "sites": [{"name": s.name, "output": str(s.output), "pages": s.pages, "files": s.files,
+                           "datasets": s.datasets, "dois": s.dois,
+                           "images": {"processed": s.images_processed, "cached": s.images_cached,
+                                      "seconds": round(s.images_seconds, 3)},
+                           "warnings": [str(w) for w in s.warnings]} for s in self.sites]}
 
 
 def build(options: BuildOptions, log: Callable[[str], None] | None = None) -> BuildReport:
@@ -120,22 +141,26 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
                  for site in sites]
     out_root = options.out or project.root / "site"
     outputs: list[tuple[SitePlan, OutputFolder]] = []
-    try:
-        with clock("render"):
-            for plan in plans:
-                output = OutputFolder(out_root / plan.site.name)
-                outputs.append((plan, output))
-                _render(plan, catalogue, project, output, options.quiet)
-        with clock("publish"):
-            for plan, output in outputs:
-                output.publish(remove_old_in_background=True)
-    except BaseException:
-        for _, output in outputs:
-            output.discard()
-        raise
-    for plan, output in outputs:
+    renderers: list[SiteRenderer] = []
+    with _image_cache(project, options.cache) as image_cache:
+        try:
+            with clock("render"):
+                for plan in plans:
+                    output = OutputFolder(out_root / plan.site.name)
+                    outputs.append((plan, output))
+                    renderers.append(_render(plan, catalogue, project, output, image_cache, options.quiet))
+            with clock("publish"):
+                for plan, output in outputs:
+                    output.publish(remove_old_in_background=True)
+        except BaseException:
+            for _, output in outputs:
+                output.discard()
+            raise
+    for (plan, output), renderer in zip(outputs, renderers):
+        images = renderer.images
         report.sites.append(SiteReport(plan.site.name, output.target, plan.page_count, len(output.hashes),
-                                       len(plan.links.datasets), len(plan.dois)))
+                                       len(plan.links.datasets), len(plan.dois), images.processed, images.cached,
+                                       images.seconds, images.warnings))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -187,13 +212,35 @@ def _gather(load: Callable, names) -> list:
     return loaded
 
 
-def _render(plan: SitePlan, catalogue: Catalogue, project: Project, output: OutputFolder, quiet: bool) -> None:
+@contextmanager
+def _image_cache(project: Project, keep: bool):
+    """Made images live in .cache/atlasgen/images/ across builds; with the cache off, only for this build."""
+    if keep:
+        yield ImageCache(project.root / CACHE_FOLDER / "images")
+        return
+    folder = Path(tempfile.mkdtemp(prefix="atlasgen-images-"))
+    try:
+        yield ImageCache(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _render(plan: SitePlan, catalogue: Catalogue, project: Project, output: OutputFolder, image_cache: ImageCache,
+            quiet: bool) -> SiteRenderer:
     config = plan.site.config
     override = plan.site.source_path(config.templates) if config.templates else None
     dirs = theme_dirs(project.themes, config.theme, override)
-    renderer = SiteRenderer(plan, catalogue, make_environment(dirs), output, static_dirs(dirs))
+    fonts = theme_fonts(dirs)
+    image_settings = ImageSettings(
+        site_title=config.title, palette=Palette(config.branding.colour, config.branding.accent), fonts=fonts,
+        font_digests=(file_digest(Path(fonts.regular)), file_digest(Path(fonts.bold))),
+        root=plan.site.source_path(config.images.root) if config.images.root else None, social=config.images.social,
+        shown=project.shown)
+    renderer = SiteRenderer(plan, catalogue, make_environment(dirs), output, static_dirs(dirs), image_settings,
+                            image_cache)
     with Progress(f"{plan.site.name}", plan.page_count, enabled=not quiet and sys.stderr.isatty()) as progress:
         renderer.render(progress.advance)
+    return renderer
 
 
 class _Clock:

@@ -77,13 +77,14 @@ def _build(args: argparse.Namespace) -> int:
     log = (lambda message: None) if options.quiet else (lambda message: print(message, file=sys.stderr))
     report = build(options, log)
     if args.json:
-        print(json.dumps({"seconds": round(report.seconds, 3), "timings": report.timings,
-                          "catalogue_cached": report.catalogue_cached,
-                          "sites": [{"name": s.name, "output": str(s.output), "pages": s.pages, "files": s.files,
-                                     "datasets": s.datasets, "dois": s.dois} for s in report.sites]}, indent=2))
+        print(json.dumps(report.as_json(), indent=2))
         return EXIT_OK
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for site in report.sites:
         print(f"built {site.name}: {site.datasets} datasets, {site.dois} DOI pages, {site.files} files -> {site.output}")
+        print(f"  images: {site.images_processed} made, {site.images_cached} from the cache"
+              + (f"; {len(site.warnings)} warnings" if site.warnings else ""))
         if not args.quiet:
             print(f"  preview: atlasgen serve {site.name}  (http://127.0.0.1:8000/)")
     print(f"done in {report.seconds:.1f} s")

@@ -119,6 +119,7 @@ class Card(ConfigModel):
     title: list[str] = Field(default_factory=lambda: ["title"])
     fields: list[str] = Field(default_factory=list)
     text: str | None = None
+    image_fields: list[str] = Field(default_factory=list, description="what a generated card image shows, in order")
 
 
 class SortOption(ConfigModel):
@@ -244,6 +245,8 @@ def _check_references(config: CollectionConfig, document: YamlDocument, catalogu
         check_field(("card", "fields", f), name)
     if config.card.text:
         check_field(("card", "text"), config.card.text)
+    for f, name in enumerate(config.card.image_fields):
+        check_field(("card", "image_fields", f), name)
     for f, facet in enumerate(config.facets):
         check_field(("facets", f, "field"), facet.field)
         for e, name in enumerate(facet.fields):

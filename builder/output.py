@@ -29,10 +29,25 @@ class OutputFolder:
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
         os.chmod(self.folder, 0o755)
         self.hashes: dict[str, str] = {}  # relative path -> sha256 of its bytes
+        self._folders: set[str] = set()  # made by link()
 
     def write(self, relative: str, data: bytes | str) -> None:
         payload = data.encode("utf-8") if isinstance(data, str) else data
         self.hashes[relative] = write_file(str(self.folder), relative, payload)
+
+    def link(self, relative: str, source: Path, digest: str) -> None:
+        """Put the file `source` (whose sha256 is `digest`) at `relative`: a hard link where possible, else a copy."""
+        target = os.path.join(self.folder, relative)
+        folder = os.path.dirname(target)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        try:
+            os.link(source, target)
+        except OSError:  # another file system, or links not allowed
+            shutil.copyfile(source, target)
+            os.chmod(target, 0o644)
+        self.hashes[relative] = digest
 
     def exists(self, relative: str) -> bool:
         return relative in self.hashes

@@ -15,7 +15,10 @@ from typing import Iterable, Mapping
 from .snapshot import Entity, Ref, Snapshot
 
 DOI_PREFIXES = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
-NEUROGLANCER_SCHEMES = ("n5", "zarr", "zarr2", "zarr3", "precomputed")
+NEUROGLANCER_FORMATS = ("n5", "zarr", "zarr2", "zarr3", "precomputed")
+NEUROGLANCER_PROTOCOLS = ("gs", "s3", "http", "https")
+# Preview images: by ICAT datafile format name, or else by the file's extension.
+IMAGE_FORMATS = frozenset({"png", "jpeg", "jpg", "webp", "tiff", "tif", "gif", "bmp"})
 CREDIT_ROLES = frozenset({
     "Conceptualization", "Data curation", "Formal analysis", "Funding acquisition", "Investigation",
     "Methodology", "Project administration", "Resources", "Software", "Supervision", "Validation",
@@ -109,11 +112,13 @@ class DataFile:
 
 @dataclass(frozen=True, slots=True)
 class Volume:
-    """A multiscale volume a viewer can open."""
+    """A multiscale volume a viewer can open, and how its data values are shown if the record says."""
 
     source: str  # e.g. n5://gs://bucket/path/
     voxel_size_um: tuple[float, float, float]
     shape: tuple[int, int, int] | None = None
+    contrast: tuple[float, float] | None = None  # Neuroglancer_contrast_low/high
+    shader: str | None = None  # Neuroglancer_shader
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +195,7 @@ class Dataset:
     files: tuple[DataFile, ...] = ()
     volume: Volume | None = None
     registration: Registration | None = None
+    images: tuple[DataFile, ...] = ()  # preview images among the files, in name order
     publication_dois: tuple[str, ...] = ()
     input_locations: tuple[str, ...] = ()
 
@@ -420,6 +426,7 @@ class _RecordBuilder:
             parameters=parameters,
             files=files,
             volume=_volume(files, parameters),
+            images=tuple(f for f in files if is_image(f)),
             registration=_registration(parameters),
             input_locations=_split(parameters["input_datasets"].text if "input_datasets" in parameters else None, ","),
         )
@@ -595,17 +602,44 @@ def _units(units: str | None) -> str:
     return "" if units in (None, "", "N/A", "NA", "n/a") else units
 
 
+def volume_format(location: str | None) -> str | None:
+    """The format of a location Neuroglancer opens, or None.
+
+    Both of Neuroglancer's forms: `n5://gs://bucket/path/` (format first) and
+    `gs://bucket/path/|zarr3:` (format last); data over gs, s3 or http(s).
+    """
+    if not location:
+        return None
+    if "|" in location:
+        address, _, pipeline = location.partition("|")
+        fmt = pipeline.rstrip(":")
+    else:
+        fmt, _, address = location.partition("://")
+    protocol = address.split("://", 1)[0] if "://" in address else ""
+    return fmt if fmt in NEUROGLANCER_FORMATS and protocol in NEUROGLANCER_PROTOCOLS else None
+
+
+def is_image(file: DataFile) -> bool:
+    if file.format:
+        return file.format.lower() in IMAGE_FORMATS
+    name = file.name or file.location or ""
+    return name.rsplit(".", 1)[-1].lower() in IMAGE_FORMATS if "." in name else False
+
+
 def _volume(files: tuple[DataFile, ...], parameters: Mapping[str, Parameter]) -> Volume | None:
     """The first file a viewer can open, with the voxel size from the reconstruction parameters."""
-    source = next((f.location for f in files if f.location and f.location.split("://", 1)[0] in NEUROGLANCER_SCHEMES),
-                  None)
+    source = next((f.location for f in files if volume_format(f.location)), None)
     sizes = [parameters.get(f"TOMOReconstruction_voxel_size_{axis}") for axis in "xyz"]
     if source is None or sizes[0] is None or sizes[0].number is None:
         return None
     voxel = tuple(p.number if p is not None and p.number is not None else sizes[0].number for p in sizes)
     counts = [parameters.get(f"TOMOReconstruction_nb_voxel_{axis}") for axis in "xyz"]
     shape = tuple(int(p.number) for p in counts if p is not None and p.number is not None)
-    return Volume(source=source, voxel_size_um=voxel, shape=shape if len(shape) == 3 else None)  # type: ignore[arg-type]
+    low, high = (parameters.get(f"Neuroglancer_contrast_{end}") for end in ("low", "high"))
+    contrast = (low.number, high.number) if low and high and low.number is not None and high.number is not None else None
+    shader = parameters.get("Neuroglancer_shader")
+    return Volume(source=source, voxel_size_um=voxel, shape=shape if len(shape) == 3 else None,  # type: ignore[arg-type]
+                  contrast=contrast, shader=shader.text if shader and shader.text else None)
 
 
 def _registration(parameters: Mapping[str, Parameter]) -> Registration | None:

@@ -43,6 +43,12 @@ class Neuroglancer(ConfigModel):
         return value
 
 
+class Images(ConfigModel):
+    root: str | None = Field(None, description="folder the snapshot's image file locations are found in, "
+                                               "relative to site_config/")
+    social: bool = Field(True, description="draw a social (Open Graph) image for every dataset and DOI page")
+
+
 class Paths(ConfigModel):
     dataset: str = Field("datasets/{name}/", description="placeholders: {name} {proposal} {visit}")
     doi: str = Field("doi/{doi}/", description="placeholder: {doi}")
@@ -82,6 +88,7 @@ class SiteConfig(ConfigModel):
     nav: list[NavItem] = Field(default_factory=list)
     pages: list[HelpPage] = Field(default_factory=list)
     neuroglancer: Neuroglancer = Field(default_factory=Neuroglancer)
+    images: Images = Field(default_factory=Images)
     paths: Paths = Field(default_factory=Paths)
     explore: Explore = Field(default_factory=Explore)
     branding: Branding = Field(default_factory=Branding)
@@ -118,6 +125,8 @@ def load_site(path: Path, display_path: str | None = None) -> Site:
     ]
     if config.templates and not site.source_path(config.templates).is_dir():
         problems.append(document.problem(("templates",), f"folder not found: {config.templates}"))
+    if config.images.root and not site.source_path(config.images.root).is_dir():
+        problems.append(document.problem(("images", "root"), f"folder not found: {config.images.root}"))
     if problems:
         raise ConfigError(problems)
     return site

@@ -12,11 +12,12 @@ from typing import Mapping, Sequence
 
 from ..collections import Collection
 from ..formatting import size
-from ..neuroglancer import ViewerSettings, volume_link
+from ..neuroglancer import ViewerSettings, context_link, volume_link
 from ..records import Catalogue, Dataset, Person, Publication
 from ..sites import Site, url_path
 from ..views import DatasetView, Row
 from .citation import datacite_citation, doi_url
+from .images import ImageSet
 from .jsonld import dataset_ld, orcid_url
 
 
@@ -69,6 +70,7 @@ class Page:
     path: str  # e.g. 'datasets/A109/' ('' for the home page)
     title: str
     description: str
+    social_image: ImageSet | None = field(default=None, kw_only=True)  # for Open Graph and Twitter cards
 
     @property
     def root(self) -> str:
@@ -90,6 +92,8 @@ class DatasetPage(Page):
     techniques: tuple[str, ...] = ()
     instruments: tuple[str, ...] = ()
     neuroglancer_url: str | None = None
+    neuroglancer_context_url: str | None = None  # a zoom shown inside its overview
+    gallery: tuple[ImageSet, ...] = ()
     citation: str | None = None
     licence: tuple[str, str | None] | None = None
     files: tuple[FileRow, ...] = ()
@@ -130,6 +134,7 @@ class Card:
     title: str
     rows: tuple[Row, ...]
     text: str
+    image: ImageSet | None = None
 
 
 @dataclass(frozen=True)
@@ -207,11 +212,13 @@ def file_rows(datasets: Sequence[Dataset]) -> tuple[FileRow, ...]:
 
 
 def dataset_page(view: DatasetView, path: str, catalogue: Catalogue, links: PageLinks, viewer: ViewerSettings,
-                 explore_path: str) -> DatasetPage:
+                 explore_path: str, gallery: tuple[ImageSet, ...] = (),
+                 social_image: ImageSet | None = None) -> DatasetPage:
     dataset = view.dataset
     publications = catalogue.publications_of(dataset)
     first = publications[0] if publications else None
     key = dataset.key
+    overview = catalogue.datasets.get(catalogue.parent.get(key, ""))
     return DatasetPage(
         path=path,
         title=view.title,
@@ -223,6 +230,8 @@ def dataset_page(view: DatasetView, path: str, catalogue: Catalogue, links: Page
         techniques=tuple(t.name for t in dataset.techniques),
         instruments=tuple(i.name for i in dataset.instruments),
         neuroglancer_url=volume_link(dataset.volume, dataset.name, viewer) if dataset.volume else None,
+        neuroglancer_context_url=context_link(dataset, overview, viewer) if overview else None,
+        gallery=gallery,
         citation=datacite_citation(first) if first else None,
         licence=licence_of(first),
         files=file_rows([dataset]),
@@ -230,6 +239,7 @@ def dataset_page(view: DatasetView, path: str, catalogue: Catalogue, links: Page
         children=_links_to(catalogue.children.get(key, ()), links),
         same_sample=_links_to(catalogue.same_sample.get(key, ()), links),
         explore_path=explore_path,
+        social_image=social_image,
     )
 
 
@@ -238,7 +248,8 @@ def _links_to(keys: Sequence[str], links: PageLinks) -> tuple[Link, ...]:
     return tuple(sorted((link for link in found if link is not None), key=lambda link: link.text))
 
 
-def doi_page(publication: Publication, path: str, catalogue: Catalogue, links: PageLinks, site: Site) -> DoiPage:
+def doi_page(publication: Publication, path: str, catalogue: Catalogue, links: PageLinks, site: Site,
+             social_image: ImageSet | None = None) -> DoiPage:
     datasets = [catalogue.datasets[key] for key in publication.dataset_keys if key in catalogue.datasets]
     sizes = [f.size for d in datasets for f in d.files if f.size is not None]
     page_url = site.config.base_url + url_path(path)
@@ -268,6 +279,7 @@ def doi_page(publication: Publication, path: str, catalogue: Catalogue, links: P
                       for item in publication.related_items),
         citation=datacite_citation(publication),
         json_ld=dataset_ld(publication, datasets, page_url, site.config.title, site.config.base_url),
+        social_image=social_image,
     )
 
 
@@ -297,5 +309,5 @@ def explore_page(collection: Collection, cards: Sequence[Card], total: int, page
     )
 
 
-def card(view: DatasetView, path: str) -> Card:
-    return Card(path=path, title=view.card_title, rows=view.card_rows, text=view.card_text)
+def card(view: DatasetView, path: str, image: ImageSet | None = None) -> Card:
+    return Card(path=path, title=view.card_title, rows=view.card_rows, text=view.card_text, image=image)

@@ -15,8 +15,10 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, St
 from markupsafe import Markup
 
 from ..errors import ConfigError, Location, Problem
+from .drawing import Fonts
 
 PACKAGE = Path(__file__).resolve().parent.parent
+FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")  # regular, bold: in a theme's fonts/ folder
 
 
 def builtin_themes() -> Path:
@@ -56,6 +58,7 @@ def make_environment(template_dirs: list[Path]) -> Environment:
     environment.globals["people"] = cached_partial(environment, "people.html", "people")
     environment.globals["creator_meta"] = cached_partial(environment, "creator-meta.html", "people")
     environment.globals["group_html"] = cached_partial(environment, "group.html", "group", size=65536)
+    environment.globals["picture"] = picture_partial(environment)
     environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     return environment
 
@@ -68,6 +71,28 @@ def cached_partial(environment: Environment, template: str, name: str, size: int
         return Markup(environment.get_template(template).render({name: value}))
 
     return render
+
+
+def picture_partial(environment: Environment, size: int = 65536):
+    """`picture(image, sizes, root)`: the <picture> of an ImageSet, rendered once per image and page depth."""
+
+    @lru_cache(maxsize=size)
+    def render(image, sizes: str, root: str) -> Markup:
+        return Markup(environment.get_template("picture.html").render(image=image, sizes=sizes, root=root))
+
+    return render
+
+
+def theme_fonts(template_dirs: list[Path]) -> Fonts:
+    """The fonts of generated images: from the most specific theme that has them (the default theme does)."""
+    found = []
+    for name in FONT_FILES:
+        candidates = [d.parent / "fonts" / name for d in template_dirs]
+        path = next((c for c in candidates if c.is_file()), None)
+        if path is None:
+            raise ConfigError(Problem(Location(str(candidates[-1])), "font for generated images not found"))
+        found.append(str(path))
+    return Fonts(*found)
 
 
 def static_dirs(template_dirs: list[Path]) -> list[Path]:

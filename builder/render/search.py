@@ -73,7 +73,7 @@ class SortColumn:
 @dataclass(frozen=True)
 class SearchDocument:
     text: dict[str, str]  # searched field -> text
-    card: list  # [path, title, [[label, text], ...], text]
+    card: list  # [path, title, [[label, text], ...], text, image or null]
 
 
 def facet_column(name: str, label: str, kind: str, unit: str, show: int, bins: int,
@@ -278,6 +278,7 @@ def text_of(values: dict, fields: Iterable[str]) -> dict[str, str]:
     return {field: values[field].text for field in fields if values[field].text}
 
 
-def card_data(path: str, title: str, rows: Iterable, text: str) -> list:
-    return [path, title, [[row.label, row.text] for row in rows], text]
+def card_data(path: str, title: str, rows: Iterable, text: str, image=None) -> list:
+    """What explore.js shows of a result; `image` is an ImageSet (its card_data() form is stored)."""
+    return [path, title, [[row.label, row.text] for row in rows], text, image.card_data() if image else None]
 

@@ -11,7 +11,7 @@ from collections import Counter
 from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import markdown
 from jinja2 import Environment
@@ -25,7 +25,9 @@ from ..views import DatasetView, Shaper
 from . import context as ctx
 from . import search
 from .environment import content_hash
+from .images import ImageCache, ImageSet
 from .pages import Job, render_pages
+from .siteimages import DatasetShown, DoiShown, ImageSettings, SiteImages, site_images
 
 Progress = Callable[[int], None]
 
@@ -109,7 +111,7 @@ def _sort_columns(collection: Collection, views: Sequence[DatasetView]) -> list[
 
 class SiteRenderer:
     def __init__(self, plan: SitePlan, catalogue: Catalogue, environment: Environment, output: OutputFolder,
-                 static_dirs: Sequence[Path]):
+                 static_dirs: Sequence[Path], image_settings: ImageSettings, image_cache: ImageCache):
         self.plan = plan
         self.site = plan.site
         self.catalogue = catalogue
@@ -117,10 +119,14 @@ class SiteRenderer:
         self.output = output
         self.static_dirs = static_dirs
         self.site_context = ctx.site_context(self.site)
+        self.image_settings = image_settings
+        self.image_cache = image_cache
+        self.images = SiteImages()
 
     def render(self, progress: Progress) -> None:
         self.environment.globals["assets"] = self._copy_static()
         self.environment.filters["urlpath"] = url_path
+        self.images = self._make_images()
         jobs, paths = self._page_jobs()
         render_pages(jobs, self.environment, self.site_context, self.output, progress, meanwhile=self._write_indexes)
         self._write_sitemap(paths)
@@ -130,21 +136,24 @@ class SiteRenderer:
         jobs: list[Job] = []
         paths: list[str] = []
         links = self.plan.links
+        images = self.images
         for plan in self.plan.collections:
             viewer = self._viewer(plan.collection)
             template = self._dataset_template(plan.collection.name)
             for view in plan.views:
-                path = links.datasets.get(view.dataset.key)
+                key = view.dataset.key
+                path = links.datasets.get(key)
                 if path is not None:
                     jobs.append((template, partial(ctx.dataset_page, view, path, self.catalogue, links, viewer,
-                                                   plan.explore_path)))
+                                                   plan.explore_path, images.galleries.get(key, ()),
+                                                   images.social.get(path))))
                     paths.append(path)
             for page in self._explore_pages(plan):
                 jobs.append(("explore.html", partial(_given, page)))
                 paths.append(page.path)
         for doi in self.plan.dois:
             jobs.append(("doi.html", partial(ctx.doi_page, self.catalogue.publications[doi], links.dois[doi],
-                                             self.catalogue, links, self.site)))
+                                             self.catalogue, links, self.site, images.social.get(links.dois[doi]))))
             paths.append(links.dois[doi])
         for page in self._help_pages():
             jobs.append(("help.html", partial(_given, page)))
@@ -152,9 +161,24 @@ class SiteRenderer:
         jobs.append(("404.html", partial(_given, ctx.Page(path="404.html", title="Page not found", description=""))))
         return jobs, paths
 
+    def _make_images(self) -> SiteImages:
+        links = self.plan.links
+        shown: dict[str, DatasetShown] = {}
+        for plan in self.plan.collections:
+            for view in plan.views:
+                path = links.datasets.get(view.dataset.key)
+                if path is not None and view.dataset.key not in shown:
+                    shown[view.dataset.key] = DatasetShown(plan.collection, view, path)
+        dois = []
+        for doi in self.plan.dois:
+            publication = self.catalogue.publications[doi]
+            dois.append(DoiShown(publication, links.dois[doi],
+                                 tuple(shown[key] for key in publication.dataset_keys if key in shown)))
+        return site_images(list(shown.values()), dois, self.image_settings, self.image_cache, self.output)
+
     def _write_indexes(self) -> None:
         for plan in self.plan.collections:
-            for relative, text in collection_index(plan, self.catalogue, self.plan.links).items():
+            for relative, text in collection_index(plan, self.catalogue, self.plan.links, self.images.cards).items():
                 self.output.write(f"search/{plan.collection.name}/{relative}", text)
 
     def _dataset_template(self, collection: str) -> str:
@@ -168,7 +192,8 @@ class SiteRenderer:
     def _explore_pages(self, plan: CollectionPlan) -> list[ctx.ExplorePage]:
         size = self.site.config.explore.page_size
         links = self.plan.links
-        cards = [ctx.card(v, links.datasets[v.dataset.key]) for v in plan.views if v.dataset.key in links.datasets]
+        cards = [ctx.card(v, links.datasets[v.dataset.key], self.images.cards.get(v.dataset.key)) for v in plan.views
+                 if v.dataset.key in links.datasets]
         facets = _static_facets(plan)
         manifest = f"search/{plan.collection.name}/manifest.json"
 
@@ -213,13 +238,15 @@ def _given(page: ctx.Page) -> ctx.Page:
     return page
 
 
-def collection_index(plan: CollectionPlan, catalogue: Catalogue, links: ctx.PageLinks) -> dict[str, str]:
+def collection_index(plan: CollectionPlan, catalogue: Catalogue, links: ctx.PageLinks,
+                     card_images: Mapping[str, ImageSet] | None = None) -> dict[str, str]:
     """The search index files of one collection: relative path -> JSON text."""
     config = plan.collection.config
+    images = card_images or {}
     documents = [
         search.SearchDocument(search.text_of(v.values, config.search.fields),
                               search.card_data(links.datasets.get(v.dataset.key, ""), v.card_title, v.card_rows,
-                                               v.card_text))
+                                               v.card_text, images.get(v.dataset.key)))
         for v in plan.views
     ]
     facets = [_facet_column(plan, facet, catalogue) for facet in config.facets]

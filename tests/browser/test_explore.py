@@ -101,10 +101,13 @@ def test_dataset_page_links_doi_and_neuroglancer(page, hoa_server):
     assert doi.get_attribute("href") == f"https://doi.org/{record['citation']['doi']}"
     link = page.locator("#neuroglancer-link").get_attribute("href")
     state = json.loads(unquote(link.split("#!", 1)[1]))
-    assert state["layers"][0]["source"] == record["data"]["gcs_url"]
+    assert state["layers"][0]["source"]["url"] == record["data"]["gcs_url"]
     metres = record["data"]["voxel_size_um"] * 1e-6
     for axis in "xyz":
         assert state["dimensions"][axis][1] == "m"
         assert state["dimensions"][axis][0] == pytest.approx(metres, rel=1e-12)
+    context = page.locator("#neuroglancer-context-link").get_attribute("href")
+    layers = json.loads(unquote(context.split("#!", 1)[1]))["layers"]
+    assert [layer["name"] for layer in layers] == [record["registration"]["target_dataset"], record["name"]]
     screenshot(page, "dataset-page")
     assert page.errors == []

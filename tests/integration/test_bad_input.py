@@ -72,6 +72,28 @@ def test_two_datasets_on_one_url(project, built, capsys):
                    r"site_config/hoa\.yml:\d+:\d+: paths: dataset '.*' and dataset '.*' both map to 'datasets/md\d+/'")
 
 
+def test_image_root_that_is_no_folder(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    (project / "site_config/hoa.yml").write_text((project / "site_config/hoa.yml").read_text()
+                                                 + "images:\n  root: hoa/no-such-images\n")
+    assert_refused(capsys, project, built, before,
+                   r"site_config/hoa\.yml:\d+:\d+: images\.root: folder not found: hoa/no-such-images")
+
+
+def test_card_image_field_that_names_no_field(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    break_file(project / "collections/hoa.yml", "image_fields: [organ, dataset_kind]", "image_fields: [organ, kind]")
+    assert_refused(capsys, project, built, before,
+                   r"collections/hoa\.yml:\d+:\d+: card\.image_fields\[1\]: names no field of 'fields'")
+
+
+def test_neuroglancer_url_that_is_no_http_url(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    break_file(project / "site_config/hoa.yml", "url: https://neuroglancer-demo.appspot.com/", "url: neuroglancer")
+    assert_refused(capsys, project, built, before,
+                   r"site_config/hoa\.yml:\d+:\d+: neuroglancer\.url: expected an http\(s\) URL, got 'neuroglancer'")
+
+
 def test_usage_errors_exit_with_2(capsys):
     with pytest.raises(SystemExit) as caught:
         main(["build", "--no-such-flag"])

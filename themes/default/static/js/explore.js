@@ -412,11 +412,36 @@ async function showMore(limit) {
   elements.more.hidden = shown >= results.length;
 }
 
-function card([path, title, rows, text]) {
+const CARD_SIZES = "(max-width: 640px) 92vw, (max-width: 1100px) 45vw, 300px";
+
+// The same <picture> as card.html: width and height reserve its box, so nothing moves when it loads.
+function picture(image) {
+  const srcset = (variants) => variants.map(([path, width]) => `${root.dataset.root}${path} ${width}w`).join(", ");
+  const element = make("picture");
+  const sets = image.sets;
+  for (const [type, variants] of sets.slice(0, -1)) {
+    element.append(make("source", { type, srcset: srcset(variants), sizes: CARD_SIZES }));
+  }
+  const img = make("img", { src: root.dataset.root + image.src, srcset: srcset(sets[sets.length - 1][1]),
+    sizes: CARD_SIZES, width: String(image.w), height: String(image.h), alt: image.alt, loading: "lazy",
+    decoding: "async" });
+  watchImage(img);
+  element.append(img);
+  return make("div", { class: "card-media" }, element);
+}
+
+// An image that fails to load leaves its coloured box, never a broken-image icon.
+function watchImage(img) {
+  if (img.complete && img.naturalWidth === 0 && img.currentSrc) img.classList.add("failed");
+  img.addEventListener("error", () => img.classList.add("failed"));
+}
+
+function card([path, title, rows, text, image]) {
   const facts = make("dl", { class: "card-facts" });
   for (const [label, value] of rows) facts.append(make("div", {}, make("dt", { text: label }), make("dd", { text: value })));
-  const item = make("li", { class: "card" },
-    make("h3", { class: "card-title" }, make("a", { href: root.dataset.root + path, text: title })));
+  const item = make("li", { class: "card" });
+  if (image) item.append(picture(image));
+  item.append(make("h3", { class: "card-title" }, make("a", { href: root.dataset.root + path, text: title })));
   if (rows.length) item.append(facts);
   if (text) item.append(make("p", { class: "card-text", text }));
   return item;
@@ -432,6 +457,7 @@ async function update(action) {
 
 async function start() {
   document.documentElement.classList.add("js");
+  for (const img of elements.cards.querySelectorAll(".card-media img")) watchImage(img);
   try {
     index = await SearchIndex.load(root.dataset.index);
   } catch (error) {

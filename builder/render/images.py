@@ -1,0 +1,268 @@
+"""Made images: what a page needs to show one (ImageSet), and making them once, cached by content.
+
+An image is asked for by a request: a preview file of the snapshot (its bytes'
+SHA-256 known), a generated card or a social image (what is drawn). Its key is
+the SHA-256 of the request and of the code that makes it, so the same content
+is made once, however many pages show it, and never again while it is in the
+cache folder. Missing images are made in worker processes forked from the
+build; the made files go into the site as hard links to the cache where the
+file system allows (no copying of thousands of files), else as copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from functools import cache, partial
+from pathlib import Path
+from typing import Iterable, Sequence, Union
+
+import PIL
+
+from ..output import OutputFolder
+from . import drawing, imaging
+
+FALLBACK_TYPES = ("image/jpeg", "image/png")  # what <img> itself gets; other types are <source>s
+PARALLEL_FROM = 8  # images to make; below this, starting workers costs more than it saves
+
+
+@dataclass(frozen=True)
+class Variant:
+    path: str  # site path, e.g. images/3f/3f2a9c0b1d4e5f60-800.webp
+    width: int
+    height: int
+    type: str  # MIME type
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """One picture in several widths and formats: everything an <img> or <picture> needs."""
+
+    variants: tuple[Variant, ...]  # by type, then by width
+    alt: str = ""
+
+    @property
+    def fallback(self) -> tuple[Variant, ...]:
+        return tuple(v for v in self.variants if v.type in FALLBACK_TYPES)
+
+    @property
+    def sources(self) -> tuple[tuple[str, tuple[Variant, ...]], ...]:
+        """The better formats, for <source> elements, each with its widths."""
+        types = dict.fromkeys(v.type for v in self.variants if v.type not in FALLBACK_TYPES)
+        return tuple((kind, tuple(v for v in self.variants if v.type == kind)) for kind in types)
+
+    @property
+    def largest(self) -> Variant:
+        return self.fallback[-1]
+
+    @property
+    def src(self) -> Variant:
+        """What a browser without srcset shows: the middle width."""
+        return self.fallback[len(self.fallback) // 2]
+
+    @property
+    def width(self) -> int:
+        return self.largest.width
+
+    @property
+    def height(self) -> int:
+        return self.largest.height
+
+    def card_data(self) -> dict:
+        """The compact form explore.js renders cards from."""
+        return {"alt": self.alt, "w": self.width, "h": self.height, "src": self.src.path,
+                "sets": [[kind, [[v.path, v.width] for v in variants]]
+                         for kind, variants in (*self.sources, (self.fallback[0].type, self.fallback))]}
+
+
+# ---------------------------------------------------------------- requests
+
+
+@dataclass(frozen=True)
+class PhotoRequest:
+    """A preview image file of the snapshot."""
+
+    path: str
+    digest: str  # SHA-256 of its bytes
+
+
+@dataclass(frozen=True)
+class CardRequest:
+    picture: drawing.CardPicture
+    font_digests: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class SocialRequest:
+    picture: drawing.SocialPicture
+    font_digests: tuple[str, str]
+
+
+Request = Union[PhotoRequest, CardRequest, SocialRequest]
+
+
+@cache
+def code_fingerprint() -> str:
+    """The modules and Pillow that make the images: a change makes every image anew."""
+    digest = hashlib.sha256(PIL.__version__.encode())
+    for module in (imaging, drawing):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def request_key(request: Request) -> str:
+    """The SHA-256 of what the image is made from: every field but font paths (their digests count) and a
+    photo's path (its bytes count)."""
+    if isinstance(request, PhotoRequest):
+        made_of: list = ["photo", request.digest]
+    else:
+        picture = request.picture
+        drawn = (picture.headline, picture.details) if isinstance(picture, drawing.CardPicture) else \
+            (picture.site, picture.title, picture.facts)
+        made_of = [type(request).__name__, drawn, picture.palette.colour, picture.palette.accent,
+                   request.font_digests]
+    text = json.dumps([made_of, code_fingerprint()], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- the cache
+
+
+@dataclass(frozen=True)
+class MadeFile:
+    name: str  # in the cache entry
+    width: int
+    height: int
+    type: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Made:
+    """What a request gave: its files in the cache, or why it could not be made."""
+
+    key: str
+    files: tuple[MadeFile, ...] = ()
+    error: str | None = None
+
+
+class ImageCache:
+    """A folder of made images, one sub-folder per key: the files and a meta.json naming them."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def entry(self, key: str) -> Path:
+        return self.folder / key[:2] / key
+
+    def load(self, key: str) -> Made | None:
+        entry = os.path.join(self.folder, key[:2], key)
+        try:
+            with open(os.path.join(entry, "meta.json"), encoding="utf-8") as stream:
+                meta = json.load(stream)
+        except (OSError, ValueError):
+            return None
+        files = tuple(MadeFile(**item) for item in meta.get("files", ()))
+        if files and not os.path.isfile(os.path.join(entry, files[-1].name)):
+            return None  # a damaged entry: make it again
+        return Made(key, files, meta.get("error"))
+
+    def store(self, key: str, encoded: Sequence[imaging.Encoded], error: str | None = None) -> Made:
+        """Write the files into a new folder, then rename it into place: readers never see half an entry."""
+        files = tuple(MadeFile(f"{e.width}.{e.extension}", e.width, e.height, e.mime, hashlib.sha256(e.data).hexdigest())
+                      for e in encoded)
+        made = Made(key, files, error)
+        final = self.entry(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=f".{key[:8]}-", dir=final.parent))
+        for item, data in zip(files, (e.data for e in encoded)):
+            path = building / item.name
+            path.write_bytes(data)
+            path.chmod(0o444)  # the site links to these files: an edit there must not change the cache
+        (building / "meta.json").write_text(json.dumps({"files": [asdict(f) for f in files], "error": error},
+                                                       sort_keys=True), encoding="utf-8")
+        try:
+            os.rename(building, final)
+        except OSError:  # made meanwhile by another build: keep that one
+            shutil.rmtree(building, ignore_errors=True)
+        return made
+
+
+# ---------------------------------------------------------------- making
+
+
+def make(request: Request, key: str, cache: ImageCache) -> Made:
+    """Make one image into the cache; a photo that cannot be read is remembered as such."""
+    try:
+        encoded = _encode(request)
+    except imaging.UnreadableImage as error:
+        return cache.store(key, [], str(error))
+    return cache.store(key, encoded)
+
+
+def _encode(request: Request) -> list[imaging.Encoded]:
+    if isinstance(request, PhotoRequest):
+        return imaging.photo_versions(imaging.read_picture(Path(request.path)))
+    if isinstance(request, CardRequest):
+        return [imaging.Encoded(p.width, p.height, "image/png", "png", imaging.png(p))
+                for p in drawing.card_picture(request.picture)]
+    picture = drawing.social_picture(request.picture)
+    return [imaging.Encoded(picture.width, picture.height, "image/png", "png", imaging.png(picture))]
+
+
+@dataclass
+class MadeImages:
+    """Every requested image by key, and how many were made now or found in the cache."""
+
+    by_key: dict[str, Made] = field(default_factory=dict)
+    processed: int = 0
+    cached: int = 0
+
+
+def make_all(requests: Iterable[tuple[str, Request]], cache: ImageCache) -> MadeImages:
+    """Find each (key, request) in the cache or make it, the missing ones on every core."""
+    result = MadeImages()
+    missing: dict[str, Request] = {}
+    for key, request in requests:
+        if key in result.by_key or key in missing:
+            continue
+        found = cache.load(key)
+        if found is None:
+            missing[key] = request
+        else:
+            result.by_key[key] = found
+    result.cached = len(result.by_key)
+    result.processed = len(missing)
+    work = [(key, missing[key]) for key in sorted(missing)]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(work) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        made = [make(request, key, cache) for key, request in work]
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            made = list(pool.map(partial(_make_pair, cache=cache), work, chunksize=max(1, len(work) // (workers * 8))))
+    result.by_key.update((m.key, m) for m in made)
+    return result
+
+
+def _make_pair(pair: tuple[str, Request], cache: ImageCache) -> Made:
+    key, request = pair
+    return make(request, key, cache)
+
+
+def publish(made: Made, cache: ImageCache, output: OutputFolder, alt: str = "") -> ImageSet:
+    """Put a made image's files into the site (once, however often it is shown) and describe them."""
+    variants = []
+    entry = os.path.join(cache.folder, made.key[:2], made.key)
+    for item in made.files:
+        extension = item.name.rsplit(".", 1)[-1]
+        path = f"images/{made.key[:2]}/{made.key[:16]}-{item.width}.{extension}"
+        if not output.exists(path):
+            output.link(path, Path(entry, item.name), item.digest)
+        variants.append(Variant(path, item.width, item.height, item.type))
+    return ImageSet(tuple(variants), alt)
