@@ -9,7 +9,7 @@ import gc
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -80,6 +80,7 @@ class BuildReport:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     catalogue_cached: bool = False
+    warnings: list[Problem] = field(default_factory=list)  # doubtful input the build worked around
 
 
 def build(options: BuildOptions, log: Callable[[str], None] | None = None) -> BuildReport:
@@ -114,8 +115,12 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
     report.catalogue_cached = cached
     log(f"snapshot {project.shown(snapshot_path)}: {len(catalogue.datasets)} datasets, "
         f"{len(catalogue.publications)} DOIs")
+    # A cached catalogue may come from an identical file elsewhere: name the file given.
+    report.warnings += [Problem(replace(p.location, path=project.shown(snapshot_path)), p.message)
+                        for p in catalogue.problems]
     with clock("plan"):
         collections = _load_collections(project, sites, catalogue)
+        report.warnings += [warning for name in sorted(collections) for warning in collections[name].warnings]
         plans = [plan_site(site, [collections[name] for name in site.config.collections], catalogue)
                  for site in sites]
     out_root = options.out or project.root / "site"

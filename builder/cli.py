@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .build import BuildOptions, build
-from .errors import AtlasError
+from .errors import AtlasError, Problem
 from .serve import make_server
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -76,9 +76,12 @@ def _build(args: argparse.Namespace) -> int:
                            quiet=args.quiet or args.json, cache=not args.no_cache)
     log = (lambda message: None) if options.quiet else (lambda message: print(message, file=sys.stderr))
     report = build(options, log)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps({"seconds": round(report.seconds, 3), "timings": report.timings,
                           "catalogue_cached": report.catalogue_cached,
+                          "warnings": [_problem_json(w) for w in report.warnings],
                           "sites": [{"name": s.name, "output": str(s.output), "pages": s.pages, "files": s.files,
                                      "datasets": s.datasets, "dois": s.dois} for s in report.sites]}, indent=2))
         return EXIT_OK
@@ -88,6 +91,12 @@ def _build(args: argparse.Namespace) -> int:
             print(f"  preview: atlasgen serve {site.name}  (http://127.0.0.1:8000/)")
     print(f"done in {report.seconds:.1f} s")
     return EXIT_OK
+
+
+def _problem_json(problem: Problem) -> dict:
+    where = problem.location
+    return {"path": where.path, "line": where.line, "column": where.column, "key": where.key,
+            "message": problem.message, "text": str(problem)}
 
 
 def _serve(args: argparse.Namespace) -> int:
