@@ -162,7 +162,6 @@ function buildText(entry, fieldset) {
     placeholder: "contains…", autocomplete: "off" });
   let timer;
   input.addEventListener("input", () => {
-    root.dataset.busy = "true";
     clearTimeout(timer);
     timer = setTimeout(() => {
       if (input.value.trim()) state.filters.set(facet.name, input.value.trim()); else state.filters.delete(facet.name);
@@ -330,7 +329,6 @@ function evaluate(candidates, withCounts) {
 
 async function run() {
   const number = ++runNumber;
-  root.dataset.busy = "true";
   const { clauses, notes } = parseQuery(state.q, index.fields, index.stopWords);
   const filtered = facets.filter((entry) => state.filters.has(entry.facet.name));
   const [text] = await Promise.all([index.textMatches(clauses), loadColumns(filtered)]);
@@ -370,7 +368,6 @@ async function run() {
   }
   paintFacets();
   root.dataset.counts = String(number);
-  delete root.dataset.busy;
 }
 
 function showNotes(notes, count) {
@@ -446,7 +443,6 @@ async function start() {
 
   let timer;
   elements.query.addEventListener("input", () => {
-    root.dataset.busy = "true";
     clearTimeout(timer);
     timer = setTimeout(() => { state.q = elements.query.value; update("typing"); }, 120);
   });
