@@ -153,7 +153,6 @@ def matches(when: When, dataset: Dataset) -> bool:
 class Layout:
     """What a page shows: groups as (label, fields), and the columns and ranking of processed results."""
 
-    rule: str  # the rule's name, or display[i], or "" for every group
     groups: tuple[tuple[str, tuple[str, ...]], ...]
     results: Results
 
@@ -161,11 +160,11 @@ class Layout:
 def layouts(rules: Sequence[DisplayRule], groups: Mapping[str, Any]) -> list[Layout]:
     """One layout per rule, then the layout of every group (used when no rule matches)."""
     made = []
-    for index, rule in enumerate(rules):
+    for rule in rules:
         chosen = tuple((groups[c.group].label, tuple(c.fields if c.fields is not None else groups[c.group].fields))
                        for c in rule.groups)
-        made.append(Layout(rule.name or f"display[{index}]", chosen, rule.results))
-    made.append(Layout("", tuple((g.label, tuple(g.fields)) for g in groups.values()), Results()))
+        made.append(Layout(chosen, rule.results))
+    made.append(Layout(tuple((g.label, tuple(g.fields)) for g in groups.values()), Results()))
     return made
 
 

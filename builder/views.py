@@ -88,7 +88,6 @@ class DatasetView:
     card_title: str
     card_rows: tuple[Row, ...]
     card_text: str
-    layout: str = ""  # the display rule that chose the groups
     provenance: ProvenanceView | None = None
 
 
@@ -136,7 +135,6 @@ class Shaper:
             card_title=_first_text(values, card.title) or dataset.name,
             card_rows=tuple(self._row(f, values[f]) for f in card.fields if values[f].text),
             card_text=values[card.text].text if card.text else "",
-            layout=layout.rule,
             provenance=self._provenance(dataset, layout),
         )
 
