@@ -37,7 +37,7 @@ def cli_build(tmp_path_factory):
 
 
 def test_atlasgen_build_builds_every_site_of_site_config(cli_build):
-    out, report, stderr = cli_build
+    out, report, _ = cli_build
     sites = sorted(path.stem for path in (REPO / "site_config").glob("*.yml"))
     assert {"hoa", "paleo", "cultural-heritage"} <= set(sites)
     assert [site["name"] for site in report["sites"]] == sites
