@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -89,18 +89,27 @@ class BuildReport:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     catalogue_cached: bool = False
+    warnings: list[Problem] = field(default_factory=list)  # doubtful input of the whole build (snapshot, schemas)
 
     @property
-    def warnings(self) -> list[Problem]:
-        return [warning for site in self.sites for warning in site.warnings]
+    def all_warnings(self) -> list[Problem]:
+        """The build's own warnings, then each site's."""
+        return self.warnings + [warning for site in self.sites for warning in site.warnings]
 
     def as_json(self) -> dict:
         return {"seconds": round(self.seconds, 3), "timings": self.timings, "catalogue_cached": self.catalogue_cached,
+                "warnings": [_problem_json(w) for w in self.all_warnings],
                 "sites": [{"name": s.name, "output": str(s.output), "pages": s.pages, "files": s.files,
                            "datasets": s.datasets, "dois": s.dois,
                            "images": {"processed": s.images_processed, "cached": s.images_cached,
                                       "seconds": round(s.images_seconds, 3)},
                            "warnings": [str(w) for w in s.warnings]} for s in self.sites]}
+
+
+def _problem_json(problem: Problem) -> dict:
+    where = problem.location
+    return {"path": where.path, "line": where.line, "column": where.column, "key": where.key,
+            "message": problem.message, "text": str(problem)}
 
 
 def build(options: BuildOptions, log: Callable[[str], None] | None = None) -> BuildReport:
@@ -135,8 +144,12 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
     report.catalogue_cached = cached
     log(f"snapshot {project.shown(snapshot_path)}: {len(catalogue.datasets)} datasets, "
         f"{len(catalogue.publications)} DOIs")
+    # A cached catalogue may come from an identical file elsewhere: name the file given.
+    report.warnings += [Problem(replace(p.location, path=project.shown(snapshot_path)), p.message)
+                        for p in catalogue.problems]
     with clock("plan"):
         collections = _load_collections(project, sites, catalogue)
+        report.warnings += [warning for name in sorted(collections) for warning in collections[name].warnings]
         plans = [plan_site(site, [collections[name] for name in site.config.collections], catalogue)
                  for site in sites]
     out_root = options.out or project.root / "site"

@@ -76,11 +76,11 @@ def _build(args: argparse.Namespace) -> int:
                            quiet=args.quiet or args.json, cache=not args.no_cache)
     log = (lambda message: None) if options.quiet else (lambda message: print(message, file=sys.stderr))
     report = build(options, log)
+    for warning in report.all_warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
         return EXIT_OK
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     for site in report.sites:
         print(f"built {site.name}: {site.datasets} datasets, {site.dois} DOI pages, {site.files} files -> {site.output}")
         print(f"  images: {site.images_processed} made, {site.images_cached} from the cache"

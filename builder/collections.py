@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from . import display
+from .display import DisplayRule
 from .errors import ConfigError, Problem
 from .records import Catalogue, Dataset
 from .validation import ConfigModel, suggest, validate_document
@@ -39,6 +41,7 @@ ATTRIBUTES = {
     "licence": ("Licence", "the licence of its first DOI"),
     "creators": ("Creators", "the creators of its first DOI"),
     "keywords": ("Keywords", "keywords of its investigation and DOIs"),
+    "references": ("References", "the items its first DOI relates to (e.g. the article it supplements), as references"),
     "file_count": ("Files", "number of files"),
     "total_size": ("Size", "total size of its files"),
     "volume_source": ("Volume", "the multiscale volume a viewer opens"),
@@ -60,6 +63,7 @@ class FieldSpec(ConfigModel):
     digits: int | None = Field(None, ge=0, le=12, description="decimals for numbers")
     values: dict[str, str] = Field(default_factory=dict, description="display labels for stored values")
     join: str = ", "
+    format: Literal["year"] | None = Field(None, description="'year': numbers and dates read as years, -350 as 350 BCE")
 
     @model_validator(mode="after")
     def one_source(self) -> "FieldSpec":
@@ -95,6 +99,11 @@ class Select(ConfigModel):
 class Group(ConfigModel):
     label: str
     fields: list[str]
+    name: str | None = Field(None, description="how display rules name the group (default: its label)")
+
+    @property
+    def key(self) -> str:
+        return self.name or self.label
 
 
 class Facet(ConfigModel):
@@ -156,6 +165,11 @@ class CollectionConfig(ConfigModel):
     sort: Sort
     search: Search
     viewer: Viewer = Field(default_factory=Viewer)
+    display: list[DisplayRule] = Field(default_factory=list, description="rules choosing what a dataset page shows")
+
+    @property
+    def groups_by_key(self) -> dict[str, Group]:
+        return {group.key: group for group in self.groups}
 
 
 @dataclass(frozen=True)
@@ -166,6 +180,7 @@ class Collection:
     config: CollectionConfig
     keys: tuple[str, ...]  # selected datasets, sorted by key
     document: YamlDocument
+    warnings: tuple[Problem, ...] = ()  # doubtful but usable: the build reports them
 
     def facet_type(self, facet: Facet, catalogue: Catalogue) -> str:
         if facet.type:
@@ -206,9 +221,13 @@ def load_collection(path: Path, catalogue: Catalogue, display_path: str | None =
     problems += select_problems
     if not problems and not keys:
         problems.append(document.problem(("select",), "selects no dataset of the snapshot"))
+    rule_problems, warnings = display.check(config.display, config.groups_by_key, config.fields, document,
+                                            [catalogue.datasets[key] for key in keys])
+    problems += rule_problems
     if problems:
         raise ConfigError(problems)
-    return Collection(name=Path(path).stem, config=config, keys=tuple(keys), document=document)
+    return Collection(name=Path(path).stem, config=config, keys=tuple(keys), document=document,
+                      warnings=tuple(warnings))
 
 
 def _with_attribute_fields(config: CollectionConfig) -> CollectionConfig:
@@ -236,7 +255,11 @@ def _check_references(config: CollectionConfig, document: YamlDocument, catalogu
                                                        f"{suggest(parameter, parameters)}"))
     for index, name in enumerate(config.title_fields):
         check_field(("title_fields", index), name)
+    seen_groups: set[str] = set()
     for g, group in enumerate(config.groups):
+        if group.key in seen_groups:
+            problems.append(document.problem(("groups", g), f"a second group named '{group.key}'; give one a 'name'"))
+        seen_groups.add(group.key)
         for f, name in enumerate(group.fields):
             check_field(("groups", g, "fields", f), name)
     for f, name in enumerate(config.card.title):

@@ -47,6 +47,28 @@ def year(iso: str | None) -> str:
     return iso[:4]
 
 
+def year_number(value: float) -> str:
+    """1850 -> '1850'; a negative year is before the common era: -350 -> '350 BCE' (there is no year 0)."""
+    whole = int(round(value))
+    return f"{-whole} BCE" if whole < 0 else str(whole)
+
+
+def year_span(low: float | None, high: float | None) -> str:
+    """Years from low to high: '350–300 BCE', '100 BCE – 50 CE', '1500–1600'; one bound: 'before 1500'."""
+    if low is None or high is None:
+        if low is None and high is None:
+            return ""
+        return f"after {year_number(low)}" if low is not None else f"before {year_number(high)}"  # type: ignore[arg-type]
+    first, last = int(round(low)), int(round(high))
+    if first == last:
+        return year_number(first)
+    if last < 0:
+        return f"{-first}–{-last} BCE"
+    if first >= 0:
+        return f"{first}–{last}"
+    return f"{year_number(first)} – {last} CE"
+
+
 def size(count: int | None) -> str:
     """Bytes in decimal units, as download managers show them: 31.0 GB, 485.6 MB, 3.0 kB."""
     if count is None:

@@ -12,6 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
+from .errors import Problem
+from .provenance import link, problems_of
 from .snapshot import Entity, Ref, Snapshot
 
 DOI_PREFIXES = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
@@ -256,7 +258,8 @@ class Catalogue:
     parent: Mapping[str, str] = field(default_factory=dict)
     same_sample: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # processed results per input
-    inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # what a processed dataset was made from
+    problems: tuple[Problem, ...] = ()  # what the build reports as warnings: the records are usable as they are
 
     def publications_of(self, dataset: Dataset) -> list[Publication]:
         return [self.publications[doi] for doi in dataset.doi_list if doi in self.publications]
@@ -270,9 +273,13 @@ def catalogue_from_snapshot(snapshot: Snapshot) -> Catalogue:
     datasets = {d.key: d for d in sorted(builder.datasets(), key=lambda d: d.key)}
     publications = builder.publications(datasets)
     datasets = _attach_publications(datasets, publications)
-    links = _links(datasets)
+    provenance = link({key: d.location for key, d in datasets.items()},
+                      {key: d.input_locations for key, d in datasets.items() if d.input_locations})
     return Catalogue(date=snapshot.head.date, datasets=datasets, publications=publications,
-                     parameter_types=builder.parameter_infos(), **links)
+                     parameter_types=builder.parameter_infos(), inputs=provenance.inputs, derived=provenance.derived,
+                     problems=problems_of(provenance, {key: d.name for key, d in datasets.items()}, builder.lines,
+                                          snapshot.path),
+                     **_links(datasets))
 
 
 def _number(text: str | None) -> float | None:
@@ -296,6 +303,7 @@ class _RecordBuilder:
         self._interned: dict = {}
         self._parameters_seen: dict[tuple, Parameter | None] = {}
         self._people_seen: dict[tuple, tuple[tuple[Person, ...], tuple[Person, ...]]] = {}
+        self.lines: dict[str, int | None] = {}  # dataset key -> its line in the snapshot
 
     # ---- shared pieces
 
@@ -410,8 +418,10 @@ class _RecordBuilder:
         dataset_type = self._resolve(entity, "type", "datasetType")
         parameters = self.parameters(entity)
         files = tuple(self._file(f) for f in sorted(file_entities, key=lambda f: f.text("name") or ""))
+        key = "/".join((investigation.name, investigation.visit_id, name))
+        self.lines[key] = entity.line
         return Dataset(
-            key="/".join((investigation.name, investigation.visit_id, name)),
+            key=key,
             name=name,
             investigation=investigation,
             description=entity.text("description"),
@@ -666,13 +676,10 @@ def _attach_publications(datasets: dict[str, Dataset], publications: dict[str, P
 def _links(datasets: Mapping[str, Dataset]) -> dict[str, dict[str, tuple[str, ...]] | dict[str, str]]:
     by_name: dict[str, list[str]] = defaultdict(list)
     by_sample: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    by_location: dict[str, str] = {}
     for key, dataset in datasets.items():
         by_name[dataset.name].append(key)
         if dataset.sample is not None:
             by_sample[(dataset.investigation.name, dataset.investigation.visit_id, dataset.sample.name)].append(key)
-        if dataset.location:
-            by_location[dataset.location.rstrip("/")] = key
     parent: dict[str, str] = {}
     children: dict[str, list[str]] = defaultdict(list)
     for key, dataset in datasets.items():
@@ -680,13 +687,5 @@ def _links(datasets: Mapping[str, Dataset]) -> dict[str, dict[str, tuple[str, ..
             parent[key] = by_name[dataset.registration.target][0]
             children[parent[key]].append(key)
     same_sample = {key: tuple(k for k in keys if k != key) for keys in by_sample.values() for key in keys if len(keys) > 1}
-    inputs: dict[str, tuple[str, ...]] = {}
-    derived: dict[str, list[str]] = defaultdict(list)
-    for key, dataset in datasets.items():
-        found = tuple(by_location[p.rstrip("/")] for p in dataset.input_locations if p.rstrip("/") in by_location)
-        if found:
-            inputs[key] = found
-            for source in found:
-                derived[source].append(key)
-    return {"parent": parent, "children": {k: tuple(v) for k, v in children.items()}, "same_sample": same_sample,
-            "inputs": inputs, "derived": {k: tuple(v) for k, v in derived.items()}}
+    return {"parent": parent, "children": {k: tuple(v) for k, v in children.items()}, "same_sample": same_sample}
+

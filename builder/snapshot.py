@@ -143,7 +143,8 @@ def read_snapshot(path: Path | str) -> Snapshot:
         entities = list(reader.entities(path))
     except etree.XMLSyntaxError as error:
         line, column = error.position if error.position else (None, None)
-        hint = " (the file looks truncated)" if "end of data" in error.msg.lower() else ""
+        truncated = "end of data" in error.msg.lower() or (line is not None and line >= _line_count(path))
+        hint = " (the file looks truncated)" if truncated else ""
         raise SnapshotError(
             Problem(Location(shown, line, column), f"not a well-formed ICAT dump: {error.msg}{hint}")
         ) from None
@@ -154,6 +155,12 @@ def read_snapshot(path: Path | str) -> Snapshot:
     if reader.problems:
         raise SnapshotError(reader.problems[:20])
     return snapshot
+
+
+def _line_count(path: Path | str) -> int:
+    """Lines of a file; an error on the last one means the file ends too soon."""
+    with open(path, "rb") as stream:
+        return sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b"")) + 1
 
 
 class _Reader:

@@ -1,21 +1,32 @@
 """Shape records for display: each collection field's value, typed and formatted.
 
 A view is what a collection makes of a dataset: its title, its groups of
-labelled rows, its card, and the typed values that facets and sorting use.
+labelled rows (as the collection's display rules choose them), its card,
+the typed values that facets and sorting use, and the datasets it was made
+from or that were made from it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Callable, Mapping, NamedTuple
 
 from markupsafe import Markup, escape
 
-from . import formatting
+from . import display, formatting
 from .collections import Collection, FieldSpec, field_kind, field_units
+from .provenance import walk
 from .records import Catalogue, Dataset, Parameter
 
-Raw = tuple[float | str, ...]
+
+class Span(NamedTuple):
+    """A closed range of numbers (ICAT rangeBottom..rangeTop), e.g. the years an object was made in."""
+
+    low: float
+    high: float
+
+
+Raw = tuple[float | str | Span, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +58,28 @@ class GroupView:
 
 
 @dataclass(frozen=True, slots=True)
+class ProvenanceRow:
+    """A dataset in the provenance of another: a processed result of it, or one of its inputs."""
+
+    key: str
+    dataset_type: str
+    program: str  # Process_program
+    date: str
+    cells: tuple[str, ...]  # the key results of the layout, in its order
+    made_from: tuple[str, ...]  # keys of its own inputs
+    distance: int  # 1: made directly from (or into) the dataset of the page
+    best: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceView:
+    columns: tuple[str, ...]  # labels of the key results
+    results: tuple[ProvenanceRow, ...]  # made from this dataset, directly or in steps
+    inputs: tuple[ProvenanceRow, ...]  # what this dataset was made from, directly or in steps
+    best_label: str = ""  # e.g. "lowest Resolution (overall)", when a result is marked best
+
+
+@dataclass(frozen=True, slots=True)
 class DatasetView:
     dataset: Dataset
     title: str
@@ -55,6 +88,7 @@ class DatasetView:
     card_title: str
     card_rows: tuple[Row, ...]
     card_text: str
+    provenance: ProvenanceView | None = None
 
 
 def label_of(name: str, spec: FieldSpec) -> str:
@@ -72,14 +106,26 @@ class Shaper:
         self.readers: dict[str, Callable[[Dataset], FieldValue]] = {
             name: self._reader(spec, field_kind(spec, catalogue)) for name, spec in self.config.fields.items()
         }
+        self.layouts = display.layouts(self.config.display, self.config.groups_by_key)
+        self._linked_values: dict[str, dict[str, FieldValue]] = {}  # datasets with provenance, read once
+
+    def values(self, dataset: Dataset) -> dict[str, FieldValue]:
+        linked = dataset.key in self.catalogue.inputs or dataset.key in self.catalogue.derived
+        found = self._linked_values.get(dataset.key) if linked else None
+        if found is None:
+            found = {name: read(dataset) for name, read in self.readers.items()}
+            if linked:
+                self._linked_values[dataset.key] = found
+        return found
 
     def view(self, dataset: Dataset) -> DatasetView:
-        values = {name: read(dataset) for name, read in self.readers.items()}
+        values = self.values(dataset)
+        layout = self.layouts[display.choose(self.config.display, dataset)]
         groups = []
-        for group in self.config.groups:
-            rows = tuple(self._row(f, values[f]) for f in group.fields if values[f].text)
+        for label, fields in layout.groups:
+            rows = tuple(self._row(f, values[f]) for f in fields if values[f].text)
             if rows:
-                groups.append(GroupView(group.label, rows))
+                groups.append(GroupView(label, rows))
         card = self.config.card
         return DatasetView(
             dataset=dataset,
@@ -89,6 +135,47 @@ class Shaper:
             card_title=_first_text(values, card.title) or dataset.name,
             card_rows=tuple(self._row(f, values[f]) for f in card.fields if values[f].text),
             card_text=values[card.text].text if card.text else "",
+            provenance=self._provenance(dataset, layout),
+        )
+
+    def _provenance(self, dataset: Dataset, layout: display.Layout) -> ProvenanceView | None:
+        catalogue = self.catalogue
+        if dataset.key not in catalogue.inputs and dataset.key not in catalogue.derived:
+            return None
+        columns = layout.results.fields
+        results = self._provenance_rows(walk(dataset.key, catalogue.derived), columns)
+        inputs = self._provenance_rows(walk(dataset.key, catalogue.inputs), columns)
+        best = layout.results.best
+        best_label = ""
+        if best is not None:
+            ranked = [(value, index) for index, row in enumerate(results)
+                      for value in self.values(catalogue.datasets[row.key])[best.field].raw[:1]
+                      if isinstance(value, float)]
+            if ranked:
+                chosen = min(ranked) if best.prefer == "lowest" else min(ranked, key=lambda r: (-r[0], r[1]))
+                results[chosen[1]] = replace(results[chosen[1]], best=True)
+                best_label = f"{best.prefer} {self.labels[best.field][0]}"
+        return ProvenanceView(tuple(self.labels[name][0] for name in columns), tuple(results), tuple(inputs),
+                              best_label)
+
+    def _provenance_rows(self, found: list[tuple[str, int]], columns: list[str]) -> list[ProvenanceRow]:
+        """Nearest first; among as near ones, in the order they were made."""
+        datasets = self.catalogue.datasets
+        found = sorted(found, key=lambda item: (item[1], datasets[item[0]].start_date or "", datasets[item[0]].name))
+        return [self._provenance_row(key, distance, columns) for key, distance in found]
+
+    def _provenance_row(self, key: str, distance: int, columns: list[str]) -> ProvenanceRow:
+        other = self.catalogue.datasets[key]
+        values = self.values(other)
+        program = other.parameter("Process_program")
+        return ProvenanceRow(
+            key=key,
+            dataset_type=other.dataset_type or "",
+            program=program.text or "" if program is not None else "",
+            date=formatting.date(other.start_date or other.end_date),
+            cells=tuple(values[name].text for name in columns),
+            made_from=self.catalogue.inputs.get(key, ()),
+            distance=distance,
         )
 
     def _row(self, name: str, value: FieldValue) -> Row:
@@ -116,17 +203,23 @@ class Shaper:
         return read
 
     def _parameters_value(self, found: list[Parameter], spec: FieldSpec, kind: str, unit: str) -> FieldValue:
-        raws: list[float | str] = []
+        raws: list[float | str | Span] = []
         texts: list[str] = []
+        years = spec.format == "year"
         for parameter in found:
             if parameter.number is not None:
                 raws.append(parameter.number)
-                texts.append(formatting.with_unit(formatting.number(parameter.number, spec.digits), unit))
+                texts.append(formatting.year_number(parameter.number) if years else
+                             formatting.with_unit(formatting.number(parameter.number, spec.digits), unit))
             elif parameter.low is not None or parameter.high is not None:
-                texts.append(formatting.with_unit(formatting.open_range(parameter.low, parameter.high, spec.digits), unit))
+                if parameter.low is not None and parameter.high is not None:
+                    raws.append(Span(parameter.low, parameter.high))
+                texts.append(formatting.year_span(parameter.low, parameter.high) if years else
+                             formatting.with_unit(formatting.open_range(parameter.low, parameter.high, spec.digits),
+                                                  unit))
             elif parameter.when is not None:
                 raws.append(parameter.when)
-                texts.append(formatting.date(parameter.when))
+                texts.append(formatting.year(parameter.when) if years else formatting.date(parameter.when))
             elif parameter.text:
                 shown = spec.values.get(parameter.text, parameter.text)
                 raws.append(shown)
@@ -142,10 +235,13 @@ class Shaper:
             if not raw:
                 return MISSING
             if spec.attribute in ("start_date", "end_date"):
-                return FieldValue(raw, formatting.date(str(raw[0])))
+                shown = formatting.year if spec.format == "year" else formatting.date
+                return FieldValue(raw, shown(str(raw[0])))
             if spec.attribute == "total_size":
                 return FieldValue(raw, formatting.size(int(raw[0])))
             if isinstance(raw[0], float):
+                if spec.format == "year":
+                    return FieldValue(raw, formatting.year_number(raw[0]))
                 return FieldValue(raw, formatting.with_unit(formatting.number(raw[0], spec.digits), spec.unit or ""))
             shown = tuple(spec.values.get(str(v), str(v)) for v in raw)
             return FieldValue(shown, spec.join.join(shown))
@@ -189,6 +285,19 @@ def _title(dataset: Dataset, catalogue: Catalogue) -> Raw:
     return (publication.title,) if publication is not None and publication.title else (dataset.name,)
 
 
+def _references(dataset: Dataset, catalogue: Catalogue) -> Raw:
+    publication = _first_publication(dataset, catalogue)
+    if publication is None:
+        return ()
+    found = []
+    for item in publication.related_items:
+        text = item.full_reference or item.title or item.identifier
+        if item.identifier_type == "DOI" and item.identifier and item.identifier not in text:
+            text = f"{text} https://doi.org/{item.identifier}"
+        found.append(text)
+    return tuple(found)
+
+
 def _total_size(dataset: Dataset, catalogue: Catalogue) -> Raw:
     sizes = [f.size for f in dataset.files if f.size is not None]
     return (float(sum(sizes)),) if sizes else ()
@@ -212,6 +321,7 @@ ATTRIBUTE_READERS: dict[str, Callable[[Dataset, Catalogue], Raw]] = {
     "licence": _from_publication(lambda p: p.licence.name if p.licence else None),
     "creators": _from_publication(lambda p: tuple(person.name for person in p.creators)),
     "keywords": _keywords,
+    "references": _references,
     "file_count": lambda d, c: (float(len(d.files)),) if d.files else (),
     "total_size": _total_size,
     "volume_source": lambda d, c: _one(d.volume.source if d.volume else None),

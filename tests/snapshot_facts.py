@@ -10,27 +10,39 @@ from tests.conftest import SNAPSHOT
 
 
 @cache
-def dataset_facts() -> list[dict[str, str | float]]:
-    """For every dataset: its name, beamline, and every dataset and sample parameter by name."""
+def dataset_facts() -> list[dict[str, str | float | tuple]]:
+    """For every dataset: its name, beamline, techniques, and every dataset and sample parameter by name
+    (a number, a text, or a (low, high) pair for an ICAT range)."""
     tree = etree.parse(str(SNAPSHOT))
     types = {t.get("id"): (t.findtext("name"), t.findtext("valueType")) for t in tree.iterfind("data/parameterType")}
     instruments = {i.get("id"): i.findtext("name") for i in tree.iterfind("data/instrument")}
+    techniques = {t.get("id"): t.findtext("name") for t in tree.iterfind("data/technique")}
 
     def parameters(element) -> dict:
         found = {}
         for parameter in element.iterfind("parameters"):
             name, kind = types[parameter.find("type").get("ref")]
             number = parameter.findtext("numericValue")
-            found[name] = float(number) if number is not None else parameter.findtext("stringValue")
+            low, high = parameter.findtext("rangeBottom"), parameter.findtext("rangeTop")
+            if number is not None:
+                found[name] = float(number)
+            elif low is not None and high is not None:
+                found[name] = (float(low), float(high))
+            else:
+                found[name] = parameter.findtext("stringValue")
         return found
 
     samples = {s.get("id"): parameters(s) for s in tree.iterfind("data/sample")}
     facts = []
     for dataset in tree.iterfind("data/dataset"):
-        row = {"name": dataset.findtext("name"), "start": dataset.findtext("startDate")[:10],
+        instrument = dataset.find("datasetInstruments/instrument")
+        sample = dataset.find("sample")
+        row = {"name": dataset.findtext("name"), "start": (dataset.findtext("startDate") or "")[:10],
                "description": dataset.findtext("description"),
-               "beamline": instruments[dataset.find("datasetInstruments/instrument").get("ref")]}
-        row.update(samples[dataset.find("sample").get("ref")])
+               "beamline": instruments[instrument.get("ref")] if instrument is not None else None,
+               "techniques": tuple(techniques[t.get("ref")] for t in dataset.iterfind("datasetTechniques/technique"))}
+        if sample is not None:
+            row.update(samples[sample.get("ref")])
         row.update(parameters(dataset))
         facts.append(row)
     return facts
@@ -38,6 +50,22 @@ def dataset_facts() -> list[dict[str, str | float]]:
 
 def count(**wanted) -> int:
     """Datasets whose facts equal every given value (a callable value is a test)."""
+    return count_in(dataset_facts(), **wanted)
+
+
+def count_in(rows, **wanted) -> int:
     def ok(row, name, value):
         return value(row.get(name)) if callable(value) else row.get(name) == value
-    return sum(1 for row in dataset_facts() if all(ok(row, name, value) for name, value in wanted.items()))
+    return sum(1 for row in rows if all(ok(row, name, value) for name, value in wanted.items()))
+
+
+HIPCT = "Hierarchical Phase-Contrast Tomography (HiP-CT)"
+
+
+def hoa_facts() -> list[dict]:
+    """The datasets of the Human Organ Atlas (its collection selects the HiP-CT technique)."""
+    return [row for row in dataset_facts() if HIPCT in row["techniques"]]
+
+
+def hoa_count(**wanted) -> int:
+    return count_in(hoa_facts(), **wanted)

@@ -15,7 +15,7 @@ from ..formatting import size
 from ..neuroglancer import ViewerSettings, context_link, volume_link
 from ..records import Catalogue, Dataset, Person, Publication
 from ..sites import Site, url_path
-from ..views import DatasetView, Row
+from ..views import DatasetView, ProvenanceRow, Row
 from .citation import datacite_citation, doi_url
 from .images import ImageSet
 from .jsonld import dataset_ld, orcid_url
@@ -66,6 +66,20 @@ class FileRow:
 
 
 @dataclass(frozen=True)
+class ProvenanceEntry:
+    """A row of a dataset page's provenance tables; a link without a path is a dataset without a page here."""
+
+    dataset: Link
+    dataset_type: str
+    program: str
+    date: str
+    cells: tuple[str, ...]
+    made_from: tuple[Link, ...]
+    direct: bool  # made directly from (or into) the dataset of the page
+    best: bool
+
+
+@dataclass(frozen=True)
 class Page:
     path: str  # e.g. 'datasets/A109/' ('' for the home page)
     title: str
@@ -102,6 +116,10 @@ class DatasetPage(Page):
     same_sample: tuple[Link, ...] = ()
     explore_path: str = ""
     json_ld: Mapping | None = None
+    result_columns: tuple[str, ...] = ()  # labels of the key results of processed datasets
+    results: tuple[ProvenanceEntry, ...] = ()  # processed datasets made from this one
+    inputs: tuple[ProvenanceEntry, ...] = ()  # datasets this one was made from
+    best_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -219,6 +237,7 @@ def dataset_page(view: DatasetView, path: str, catalogue: Catalogue, links: Page
     first = publications[0] if publications else None
     key = dataset.key
     overview = catalogue.datasets.get(catalogue.parent.get(key, ""))
+    provenance = view.provenance
     return DatasetPage(
         path=path,
         title=view.title,
@@ -240,7 +259,24 @@ def dataset_page(view: DatasetView, path: str, catalogue: Catalogue, links: Page
         same_sample=_links_to(catalogue.same_sample.get(key, ()), links),
         explore_path=explore_path,
         social_image=social_image,
+        result_columns=provenance.columns if provenance else (),
+        results=_provenance_entries(provenance.results, key, catalogue, links) if provenance else (),
+        inputs=_provenance_entries(provenance.inputs, key, catalogue, links) if provenance else (),
+        best_label=provenance.best_label if provenance else "",
     )
+
+
+def _provenance_entries(rows: Sequence[ProvenanceRow], own: str, catalogue: Catalogue,
+                        links: PageLinks) -> tuple[ProvenanceEntry, ...]:
+    """Rows of a provenance table, each dataset by its name, linked where it has a page in this site."""
+    def link(key: str) -> Link:
+        return Link("this dataset", "") if key == own else Link(catalogue.datasets[key].name,
+                                                                links.datasets.get(key, ""))
+
+    return tuple(ProvenanceEntry(
+        dataset=link(row.key), dataset_type=row.dataset_type, program=row.program, date=row.date, cells=row.cells,
+        made_from=tuple(link(k) for k in row.made_from), direct=row.distance == 1, best=row.best,
+    ) for row in rows)
 
 
 def _links_to(keys: Sequence[str], links: PageLinks) -> tuple[Link, ...]:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
+from ..views import Span
+
 # The same rules are in themes/default/static/js/search.js: keep them in step.
 TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)+|[^\W_]+")
 STOP_WORDS = frozenset(
@@ -60,7 +62,9 @@ class FacetColumn:
     show: int
     bins: int
     values: Sequence  # sorted distinct values; for a hierarchy, [label, parent id] nodes
-    docs: Sequence  # per document: a value id, a list of ids, or -1
+    docs: Sequence  # per document: a value id, a list of ids (with `spans`: [first, last]), or -1
+    spans: bool = False  # a list is a closed range of values, from its first id to its last
+    format: str = ""  # how the browser shows a value: "" or "year"
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,14 @@ class SearchDocument:
 
 
 def facet_column(name: str, label: str, kind: str, unit: str, show: int, bins: int,
-                 raw_values: Sequence[tuple]) -> FacetColumn:
-    """Value ids per document over the sorted distinct values (numbers sort as numbers)."""
+                 raw_values: Sequence[tuple], value_format: str = "") -> FacetColumn:
+    """Value ids per document over the sorted distinct values (numbers sort as numbers).
+
+    Where some values are spans (the years 350–300 BCE), every document's values become one span,
+    from the lowest to the highest, and a filter matches the documents whose span meets its range.
+    """
+    if any(isinstance(v, Span) for raw in raw_values for v in raw):
+        return _span_column(name, label, kind, unit, show, bins, raw_values, value_format)
     distinct = sorted({v for raw in raw_values for v in raw}, key=_order_key)
     ids = {value: index for index, value in enumerate(distinct)}
     docs: list = []
@@ -89,7 +99,20 @@ def facet_column(name: str, label: str, kind: str, unit: str, show: int, bins: i
             docs.append(ids[raw[0]])
         else:
             docs.append(sorted({ids[v] for v in raw}))
-    return FacetColumn(name, label, kind, unit, show, bins, distinct, docs)
+    return FacetColumn(name, label, kind, unit, show, bins, distinct, docs, format=value_format)
+
+
+def _span_column(name: str, label: str, kind: str, unit: str, show: int, bins: int, raw_values: Sequence[tuple],
+                 value_format: str) -> FacetColumn:
+    hulls = []
+    for raw in raw_values:
+        ends = [end for v in raw for end in (v if isinstance(v, Span) else (v,))]
+        hulls.append((min(ends), max(ends)) if ends else None)
+    distinct = sorted({end for hull in hulls if hull for end in hull})
+    ids = {value: index for index, value in enumerate(distinct)}
+    docs = [-1 if hull is None else ids[hull[0]] if hull[0] == hull[1] else [ids[hull[0]], ids[hull[1]]]
+            for hull in hulls]
+    return FacetColumn(name, label, kind, unit, show, bins, distinct, docs, spans=True, format=value_format)
 
 
 def hierarchy_column(name: str, label: str, show: int, paths: Sequence[tuple[str, ...]]) -> FacetColumn:
@@ -103,6 +126,8 @@ def hierarchy_column(name: str, label: str, show: int, paths: Sequence[tuple[str
 
 
 def _order_key(value) -> tuple:
+    if isinstance(value, Span):  # a span sorts by its start: a timeline
+        return (0, value.low, "")
     return (0, value, "") if isinstance(value, (int, float)) else (1, 0, str(value))
 
 
@@ -229,6 +254,10 @@ def _facet_entry(facet: FacetColumn) -> dict:
     values and their counts, or a range's bounds and histogram."""
     entry = {"name": facet.name, "label": facet.label, "type": facet.type, "unit": facet.unit, "show": facet.show,
              "bins": facet.bins}
+    if facet.spans:
+        entry["spans"] = True
+    if facet.format:
+        entry["format"] = facet.format
     if facet.type in BOUNDED:
         entry.update(min=facet.values[0] if facet.values else None, max=facet.values[-1] if facet.values else None,
                      histogram=histogram(facet))
@@ -250,7 +279,8 @@ def value_counts(facet: FacetColumn) -> list[int]:
 
 
 def histogram(facet: FacetColumn) -> list[int]:
-    """Documents per bar; the bars split the values' span evenly, as explore.js's binValues does."""
+    """Documents per bar; the bars split the values' range evenly, as search.js's FacetValues does.
+    A document counts once on each bar its values (or its span) reach."""
     bins = facet.bins
     values = facet.values
     if facet.type == "date":
@@ -263,7 +293,11 @@ def histogram(facet: FacetColumn) -> list[int]:
               for i, position in enumerate(positions)]
     counts = [0] * bins
     for entry in facet.docs:
-        for value in sorted({bin_of[v] for v in (entry if isinstance(entry, list) else [entry]) if v >= 0}):
+        if facet.spans and isinstance(entry, list):
+            reached = set(range(bin_of[entry[0]], bin_of[entry[1]] + 1))
+        else:
+            reached = {bin_of[v] for v in (entry if isinstance(entry, list) else [entry]) if v >= 0}
+        for value in reached:
             counts[value] += 1
     return counts
 

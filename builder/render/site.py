@@ -270,18 +270,13 @@ def _facet_column(plan: CollectionPlan, facet: Facet, catalogue: Catalogue) -> s
     else:
         raw = [v.values[facet.field].raw for v in views]
     unit = spec.unit if spec.unit is not None else field_units(spec, catalogue)
-    return search.facet_column(facet.field, label, kind, unit, facet.show, facet.bins, raw)
+    return search.facet_column(facet.field, label, kind, unit, facet.show, facet.bins, raw, spec.format or "")
 
 
 def _path(view: DatasetView, levels: Sequence[str]) -> tuple[str, ...]:
-    """The values of the levels down to the first one missing: ('lung', 'left upper lobe')."""
-    path: list[str] = []
-    for level in levels:
-        text = view.values[level].text
-        if not text:
-            break
-        path.append(text)
-    return tuple(path)
+    """The values of the levels that have one, in order: ('lung', 'left upper lobe'); a species
+    without a sixth clade sits right under its fifth."""
+    return tuple(text for text in (view.values[level].text for level in levels) if text)
 
 
 def _static_facets(plan: CollectionPlan) -> list[ctx.StaticFacet]:

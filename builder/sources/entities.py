@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, Iterable
 
 from ..snapshot import Entity, Ref
 from ..vocabulary import ParameterDefinition, parameter_definitions
@@ -36,13 +37,24 @@ def icat_datetime(value: date | datetime | str) -> str:
     return value.isoformat()
 
 
+def snapshot_date(dates: Iterable[date | datetime | str]) -> str:
+    """The date of a snapshot: SOURCE_DATE_EPOCH if set, else the newest of its records' dates; never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), timezone.utc).isoformat()
+    return max(icat_datetime(value) for value in dates)
+
+
 def number_text(value: float | int) -> str:
     """Shortest text that reads back as the same double."""
     return repr(float(value))
 
 
-def numeric_values(name: str, value: float | int | str) -> dict[str, str]:
-    """A number, or an open range written '<18' / '>18' as ICAT's rangeTop / rangeBottom."""
+def numeric_values(name: str, value: float | int | str | tuple) -> dict[str, str]:
+    """A number; a (low, high) pair or an open range written '<18' / '>18' as ICAT's rangeBottom / rangeTop."""
+    if isinstance(value, tuple):
+        low, high = value
+        return {"rangeBottom": number_text(low), "rangeTop": number_text(high)}
     if isinstance(value, str):
         bound = re.fullmatch(r"\s*([<>])\s*([-+]?\d+(?:\.\d+)?)\s*", value)
         if bound:

@@ -10,17 +10,15 @@ extensions (builder/schema/atlasgen-parameters.tsv). Missing values stay missing
 from __future__ import annotations
 
 import json
-import os
 import re
 import zipfile
 from collections import defaultdict
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import Location, Problem, SnapshotError
 from ..snapshot import Entity, Head, Ref, Snapshot
-from .entities import EntityCollector, entity_id, icat_datetime
+from .entities import EntityCollector, entity_id, icat_datetime, snapshot_date
 
 FACILITY = {"name": "ESRF", "fullName": "European Synchrotron Radiation Facility", "url": "https://www.esrf.fr/"}
 # The HOA portal publishes every dataset under CC BY 4.0; DOI_rights holds "name,identifier,URL".
@@ -123,26 +121,25 @@ def _parse(name: str, raw: bytes) -> dict[str, Any]:
 
 def hoa_snapshot(records: Iterable[dict[str, Any]], date: str | None = None) -> Snapshot:
     """Convert HOA records to a snapshot; the same records always give the same snapshot."""
+    records = list(records)
+    collector = EntityCollector(entity_id("facility", FACILITY["name"]))
+    add_hoa_records(collector, records)
+    head = Head(date=date or snapshot_date(r["scan"]["date"] for r in records), generator="atlasgen HOA metadata importer")
+    return Snapshot(head, collector.entities())
+
+
+def add_hoa_records(collector: EntityCollector, records: Iterable[dict[str, Any]]) -> None:
+    """Add the entities of HOA records to a collector (which may hold other sources' entities too)."""
     records = sorted(records, key=lambda r: r["name"])
-    converter = _Converter(records)
+    converter = _Converter(records, collector)
     for record in records:
         converter.add_dataset(record)
     converter.add_publications()
-    head = Head(date=date or _snapshot_date(records), generator="atlasgen HOA metadata importer")
-    return Snapshot(head, converter.collector.entities())
-
-
-def _snapshot_date(records: list[dict[str, Any]]) -> str:
-    """SOURCE_DATE_EPOCH if set, else the newest scan date: never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return datetime.fromtimestamp(int(epoch), timezone.utc).isoformat()
-    return icat_datetime(max(r["scan"]["date"] for r in records))
 
 
 class _Converter:
-    def __init__(self, records: list[dict[str, Any]]):
-        self.collector = EntityCollector(entity_id("facility", FACILITY["name"]))
+    def __init__(self, records: list[dict[str, Any]], collector: EntityCollector):
+        self.collector = collector
         self.orcids = _orcids_by_name(records)
         self.datasets_by_doi: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._add_static()

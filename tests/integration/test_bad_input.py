@@ -103,7 +103,8 @@ def test_usage_errors_exit_with_2(capsys):
 
 def test_unknown_site_name(project, built, capsys):
     assert main(["build", "atlantis", "--project", str(project), "--out", str(built)]) == 1
-    assert "no site 'atlantis'; sites here: hoa" in capsys.readouterr().err
+    sites = ", ".join(sorted(path.stem for path in (project / "site_config").glob("*.yml")))
+    assert f"no site 'atlantis'; sites here: {sites}" in capsys.readouterr().err
 
 
 def test_help_shows_examples(capsys):

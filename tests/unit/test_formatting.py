@@ -27,3 +27,14 @@ def test_dates_and_years():
     assert formatting.date("2023-09-22T00:00:00+00:00") == "2023-09-22"
     assert formatting.year("2024-01-01") == "2024"
     assert formatting.year("-0350-01-01") == "350 BCE"
+
+
+def test_years_before_the_common_era():
+    assert formatting.year_number(-350) == "350 BCE"
+    assert formatting.year_number(1850.0) == "1850"
+    assert formatting.year_span(-664, -332) == "664–332 BCE"
+    assert formatting.year_span(-27, 14) == "27 BCE – 14 CE"
+    assert formatting.year_span(1500, 1520) == "1500–1520"
+    assert formatting.year_span(-350, -350) == "350 BCE"
+    assert formatting.year_span(None, 1500) == "before 1500"
+    assert formatting.year_span(-300, None) == "after 300 BCE"

@@ -21,18 +21,23 @@ def catalogue():
     return catalogue_from_snapshot(read_snapshot(SNAPSHOT))
 
 
-def test_the_embedded_snapshot_is_exactly_what_the_importer_writes(tmp_path):
+def test_the_importer_writes_the_same_bytes_every_time(tmp_path):
     first, second = tmp_path / "a.xml", tmp_path / "b.xml"
     assert import_main([str(HOA_JSON), "-o", str(first)]) == 0
     assert import_main([str(HOA_JSON), "-o", str(second)]) == 0
     assert first.read_bytes() == second.read_bytes()
-    assert first.read_bytes() == SNAPSHOT.read_bytes()
+    alone = catalogue_from_snapshot(read_snapshot(first))
+    assert len(alone.datasets) == 378 and len(alone.publications) == 369
 
 
 def test_every_record_becomes_a_dataset_and_every_doi_a_publication(records, catalogue):
-    assert len(catalogue.datasets) == len(records) == 378
+    """The embedded snapshot holds the HOA records beside the curated ones (catalogue/sources/curated/)."""
+    hoa = {d.name for d in catalogue.datasets.values() if d.investigation.name in {r["proposal"]["proposal_number"]
+                                                                                 for r in records}}
+    assert hoa == {r["name"] for r in records}
+    assert len(records) == 378
     dois = {r["citation"]["doi"] for r in records if r["citation"]["doi"]}
-    assert set(catalogue.publications) == dois
+    assert dois <= set(catalogue.publications)
     assert len(dois) == 369
 
 

@@ -75,3 +75,24 @@ def test_histograms_spread_values_over_even_bars():
     assert search.histogram(column) == [1, 2, 0, 1]  # bars of 10 years: 0, 10-19 (twice), 40
     dates = search.facet_column("d", "D", "date", "", 8, 2, [("2020-01-01",), ("2020-12-31",), ("2020-06-01",)])
     assert search.histogram(dates) == [2, 1]  # June falls in the first half of the year
+
+
+def test_spans_become_one_range_per_document_and_sort_by_their_start():
+    Span = search.Span
+    raw = [(Span(-664.0, -332.0),), (), (1700.0,), (Span(-27.0, 14.0), Span(100.0, 200.0))]
+    column = search.facet_column("created", "Created", "range", "", 8, 4, raw, "year")
+    assert column.spans and column.format == "year"
+    assert column.values == [-664.0, -332.0, -27.0, 200.0, 1700.0]
+    assert column.docs == [[0, 1], -1, 4, [2, 3]]  # a point stays a value; several spans become their hull
+    # bars split -664..1700 in four (591 years each): the first span reaches bar 0 only, the hull -27..200 bar 1
+    assert search.histogram(column) == [1, 1, 0, 1]
+    entry = json.loads(search.dumps(search._facet_entry(column)))
+    assert entry["spans"] is True and entry["format"] == "year" and entry["histogram"] == [1, 1, 0, 1]
+    ranks = search.sort_column("created", "Oldest first", raw, descending=False).ranks
+    assert ranks == [0, 3, 2, 1]
+
+
+def test_a_span_reaching_several_bars_counts_once_on_each():
+    Span = search.Span
+    column = search.facet_column("created", "Created", "range", "", 8, 4, [(Span(0.0, 100.0),), (50.0,)])
+    assert search.histogram(column) == [1, 1, 2, 1]

@@ -1,6 +1,6 @@
 // The explore page: search box, facets, sorting and results, all kept in the URL.
 // Without JavaScript the page still lists every dataset, page by page.
-import { FacetValues, SearchIndex, firstInOrder, parseQuery } from "./search.js";
+import { FacetValues, SearchIndex, firstInOrder, formatValue, parseQuery } from "./search.js";
 
 const PAGE = 24;
 const RESERVED = new Set(["q", "sort", "page"]);
@@ -40,10 +40,6 @@ function make(tag, attributes = {}, ...children) {
   }
   element.append(...children);
   return element;
-}
-
-function formatNumber(value) {
-  return Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000);
 }
 
 // ---------------------------------------------------------------- URL state
@@ -179,14 +175,18 @@ function buildText(entry, fieldset) {
 function buildRange(entry, fieldset) {
   const { facet } = entry;
   const numeric = facet.type === "range";
+  const years = facet.format === "year";
   entry.histogram = make("div", { class: "histogram", "aria-hidden": "true" });
   entry.bars = Array.from({ length: facet.bins }, () => make("span"));
   entry.histogram.append(...entry.bars);
+  const scale = make("div", { class: "histogram-scale", "aria-hidden": "true" },
+    make("span", { text: formatValue(facet, facet.min) }), make("span", { text: formatValue(facet, facet.max) }));
   const input = (which) => {
     const edge = facet[which];
-    const element = make("input", { type: numeric ? "number" : "date", step: "any", id: `facet-${facet.name}-${which}`,
-      placeholder: numeric && edge !== null ? formatNumber(edge) : "",
-      "aria-label": `${facet.label} ${which === "min" ? "from" : "to"}${facet.unit ? ` (${facet.unit})` : ""}` });
+    const element = make("input", { type: numeric ? "number" : "date", step: years ? "1" : "any",
+      id: `facet-${facet.name}-${which}`, placeholder: numeric && edge !== null ? formatValue({ type: "range" }, edge) : "",
+      "aria-label": `${facet.label} ${which === "min" ? "from" : "to"}${facet.unit ? ` (${facet.unit})` : ""}`
+        + (years ? ", a year; negative before the common era" : "") });
     if (!numeric && edge !== null) element.setAttribute(which, String(edge).slice(0, 10));
     element.addEventListener("change", () => applyRange(entry));
     return element;
@@ -194,19 +194,20 @@ function buildRange(entry, fieldset) {
   entry.min = input("min");
   entry.max = input("max");
   const unit = facet.unit ? make("span", { class: "count", text: facet.unit }) : "";
-  fieldset.append(entry.histogram, make("div", { class: "range-inputs" }, entry.min, make("span", { text: "to" }),
+  fieldset.append(entry.histogram, scale, make("div", { class: "range-inputs" }, entry.min, make("span", { text: "to" }),
     entry.max, unit));
+  if (years) {
+    entry.shown = make("output", { class: "range-shown", for: `${entry.min.id} ${entry.max.id}` });
+    fieldset.append(entry.shown, make("p", { class: "hint", text: "Years before the common era are negative: -350 is 350 BCE." }));
+  }
 }
 
-// Which histogram bar each value falls in, once a range's values have arrived with its column.
-function binValues(entry) {
-  const values = entry.values.values;
-  const position = entry.facet.type === "range" ? values : values.map((value) => Date.parse(value));
-  const low = position[0], high = position[position.length - 1];
-  const bins = entry.bars.length;
-  entry.binOf = position.map((value, id) => (high === low || Number.isNaN(value)
-    ? Math.floor((id * bins) / values.length)
-    : Math.min(bins - 1, Math.floor(((value - low) / (high - low)) * bins))));
+function showRange(entry, filter) {
+  if (!entry.shown) return;
+  const { facet } = entry;
+  entry.shown.textContent = filter
+    ? `${filter.min === null ? "any year" : formatValue(facet, filter.min)} to ${filter.max === null ? "any year" : formatValue(facet, filter.max)}`
+    : "";
 }
 
 function applyRange(entry) {
@@ -214,6 +215,7 @@ function applyRange(entry) {
   const range = { min: read(entry.min), max: read(entry.max) };
   if (range.min === null && range.max === null) state.filters.delete(entry.facet.name);
   else state.filters.set(entry.facet.name, range);
+  showRange(entry, state.filters.get(entry.facet.name));
   update("filter");
 }
 
@@ -232,6 +234,7 @@ function syncControls() {
     if (entry.min) {
       entry.min.value = filter && filter.min !== null ? filter.min : "";
       entry.max.value = filter && filter.max !== null ? filter.max : "";
+      showRange(entry, filter);
     }
   }
   elements.sort.value = state.sort || (state.q ? "relevance" : index.manifest.defaultSort);
@@ -269,18 +272,9 @@ function paintChoices(entry) {
 
 function paintRange(entry) {
   // Until its column is needed, a range shows the histogram of the whole collection from the manifest.
-  let sums = entry.facet.histogram;
+  const sums = entry.counts || entry.facet.histogram;
   const filter = state.filters.get(entry.facet.name);
-  const inRange = new Array(entry.bars.length).fill(!filter);
-  if (entry.counts) {
-    sums = new Array(entry.bars.length).fill(0);
-    entry.counts.forEach((count, id) => { sums[entry.binOf[id]] += count; });
-    entry.values.values.forEach((value, id) => {
-      if (!filter || ((filter.min === null || value >= filter.min) && (filter.max === null || value <= filter.max))) {
-        inRange[entry.binOf[id]] = true;
-      }
-    });
-  }
+  const inRange = filter && entry.values ? entry.values.barsInside(filter) : new Array(entry.bars.length).fill(true);
   const top = Math.max(1, ...sums);
   entry.bars.forEach((bar, bin) => {
     bar.style.height = `${Math.round((100 * sums[bin]) / top)}%`;
@@ -300,10 +294,7 @@ function paintFacets() {
 async function loadColumns(entries) {
   await Promise.all(entries.map(async (entry) => {
     const column = await index.column(entry.facet.name);
-    if (!entry.values) {
-      entry.values = new FacetValues(entry.facet, column.values);
-      binValues(entry);
-    }
+    if (!entry.values) entry.values = new FacetValues(entry.facet, column.values);
     entry.column = column.docs;
   }));
 }
@@ -315,7 +306,7 @@ function evaluate(candidates, withCounts) {
     const filter = state.filters.get(entry.facet.name);
     return filter === undefined ? null : entry.values.test(filter);
   });
-  if (withCounts) for (const entry of facets) entry.counts = new Array(entry.values.values.length).fill(0);
+  if (withCounts) for (const entry of facets) entry.counts = entry.values.emptyCounts();
   const matching = [];
   const total = candidates === null ? index.count : candidates.length;
   for (let k = 0; k < total; k++) {

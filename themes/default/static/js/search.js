@@ -237,11 +237,14 @@ export function firstInOrder(items, count, compare) {
   return heap.sort(compare);
 }
 
-// A facet's values, prepared once: labels, URL keys, and for hierarchies each node's ancestors.
+// A facet's values, prepared once: labels, URL keys, for hierarchies each node's ancestors,
+// for ranges the histogram bar of each value.
 export class FacetValues {
   constructor(facet, values) {
     this.facet = facet;
     this.values = values;
+    this.bounded = facet.type === "range" || facet.type === "date";
+    this.spans = Boolean(facet.spans);  // an entry [first, last] is every value from first to last
     if (facet.type === "hierarchy") {
       // Parents come before their children in the values, so one pass builds every path.
       this.keys = [];
@@ -256,12 +259,36 @@ export class FacetValues {
       this.keys = values.map(String);
       this.labels = this.keys;
     }
+    if (this.bounded) this.binValues(facet.bins);
   }
 
-  // Add one document's entry (an id, a list of ids, or -1) to counts per value.
+  // Which histogram bar each value falls in: the bars split the values' range evenly
+  // (builder/render/search.py's histogram does the same).
+  binValues(bins) {
+    const position = this.facet.type === "range" ? this.values : this.values.map((value) => Date.parse(value));
+    const low = position[0], high = position[position.length - 1];
+    this.bins = bins;
+    this.binOf = position.map((value, id) => (high === low || Number.isNaN(value)
+      ? Math.floor((id * bins) / this.values.length)
+      : Math.min(bins - 1, Math.floor(((value - low) / (high - low)) * bins))));
+  }
+
+  // Counts per value, or per bar for a range.
+  emptyCounts() {
+    return new Array(this.bounded ? this.bins : this.values.length).fill(0);
+  }
+
+  // Add one document's entry (an id, a list of ids, or -1) to the counts; a range's document
+  // counts once on each bar its values reach.
   count(counts, entry) {
     if (entry < 0) return;
     if (this.ancestors) { for (const id of this.ancestors[entry]) counts[id]++; return; }
+    if (this.bounded) {
+      if (!Array.isArray(entry)) { counts[this.binOf[entry]]++; return; }
+      if (this.spans) { for (let bar = this.binOf[entry[0]]; bar <= this.binOf[entry[1]]; bar++) counts[bar]++; return; }
+      for (const bar of new Set(entry.map((id) => this.binOf[id]))) counts[bar]++;
+      return;
+    }
     if (Array.isArray(entry)) { for (const id of entry) counts[id]++; return; }
     counts[entry]++;
   }
@@ -281,8 +308,37 @@ export class FacetValues {
       const needle = fold(filter);
       inside = this.keys.map((key) => fold(key).includes(needle));
     } else {  // range and date: inclusive bounds, either may be open
-      inside = values.map((value) => (filter.min === null || value >= filter.min) && (filter.max === null || value <= filter.max));
+      const above = (value) => filter.min === null || value >= filter.min;
+      const below = (value) => filter.max === null || value <= filter.max;
+      inside = values.map((value) => above(value) && below(value));
+      if (this.spans) {  // a span matches when it meets the filter's range
+        return (entry) => (Array.isArray(entry) ? above(values[entry[1]]) && below(values[entry[0]])
+          : entry >= 0 && inside[entry]);
+      }
     }
     return (entry) => (Array.isArray(entry) ? entry.some((id) => inside[id]) : entry >= 0 && inside[entry]);
   }
+
+  // Whether each bar of a range's histogram lies (partly) inside the filter.
+  barsInside(filter) {
+    const position = (value) => (this.facet.type === "date" ? Date.parse(value) : value);
+    const low = position(this.values[0]), high = position(this.values[this.values.length - 1]);
+    const from = filter.min === null ? -Infinity : position(filter.min);
+    const to = filter.max === null ? Infinity : position(filter.max);
+    const width = (high - low) / this.bins;
+    return Array.from({ length: this.bins }, (_, bar) => (high === low
+      ? low >= from && low <= to
+      : low + (bar + 1) * width >= from && low + bar * width <= to));
+  }
+}
+
+// A value as a visitor reads it: years before the common era as "350 BCE".
+export function formatValue(facet, value) {
+  if (value === null || value === undefined) return "";
+  if (facet.format === "year") {
+    const year = Math.round(Number(value));
+    return year < 0 ? `${-year} BCE` : String(year);
+  }
+  if (facet.type === "date") return String(value).slice(0, 10);
+  return Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000);
 }
