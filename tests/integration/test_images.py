@@ -96,7 +96,7 @@ def resolve(site: Path, page: str, link: str) -> Path:
 
 def test_broken_images_are_warnings_naming_the_file_and_the_site_is_built(builds):
     first, second, site = builds
-    messages = [str(w) for w in first.all_warnings]
+    messages = [str(w) for w in first.warnings]
     expected = {
         "site_config/images/truncated.jpg": (TRUNCATED, "cannot read the image (image file is truncated", "generated"),
         "site_config/images/fake.png": (NOT_AN_IMAGE, "cannot read the image (not an image", "left out"),
@@ -108,7 +108,7 @@ def test_broken_images_are_warnings_naming_the_file_and_the_site_is_built(builds
         found = [m for m in messages if m.startswith(f"{file}: ")]
         assert len(found) == 1, (file, messages)
         assert dataset in found[0] and reason in found[0] and outcome in found[0]
-    assert [str(w) for w in second.all_warnings] == messages  # remembered, not read again
+    assert [str(w) for w in second.warnings] == messages  # remembered, not read again
     for dataset in (TRUNCATED, NOT_AN_IMAGE, MISSING, OUTSIDE):
         assert (site / f"datasets/{dataset}/index.html").is_file()
 
