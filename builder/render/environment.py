@@ -56,7 +56,6 @@ def make_environment(template_dirs: list[Path]) -> Environment:
     )
     # Fragments that repeat across thousands of pages are rendered once per distinct value.
     environment.globals["people"] = cached_partial(environment, "people.html", "people")
-    environment.globals["creator_meta"] = cached_partial(environment, "creator-meta.html", "people")
     environment.globals["group_html"] = cached_partial(environment, "group.html", "group", size=65536)
     environment.globals["picture"] = picture_partial(environment)
     environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..records import Dataset, Person, Publication
-from .citation import doi_url
+from ..records import DataFile, Dataset, Person, Publication
+from .access import media_type, public_url
+from .citation import datacite_citation, doi_url
 
 
 def orcid_url(orcid: str | None) -> str | None:
@@ -42,6 +43,7 @@ def dataset_ld(publication: Publication, datasets: Iterable[Dataset], page_url: 
         "description": publication.description or publication.title,
         "creator": [person_ld(p) for p in publication.creators],
         "isAccessibleForFree": True,
+        "creditText": datacite_citation(publication),
         "includedInDataCatalog": {"@type": "DataCatalog", "name": catalog_name, "url": catalog_url},
     }
     if publication.publisher:
@@ -55,16 +57,37 @@ def dataset_ld(publication: Publication, datasets: Iterable[Dataset], page_url: 
     techniques = sorted({t.name for d in datasets for t in d.techniques})
     if techniques:
         item["measurementTechnique"] = techniques
-    downloads = [_download(f) for d in datasets for f in d.files if f.location]
+    downloads = [_download(f, url) for d in datasets for f in d.files if (url := public_url(f.location))]
     if downloads:
         item["distribution"] = downloads
+    item.update(_relations(publication))
     return item
 
 
-def _download(datafile) -> dict:
-    item = {"@type": "DataDownload", "name": datafile.name, "contentUrl": datafile.location}
+def _download(datafile: DataFile, url: str) -> dict:
+    item = {"@type": "DataDownload", "name": datafile.name, "contentUrl": url, "encodingFormat": media_type(datafile)}
     if datafile.size is not None:
         item["contentSize"] = f"{datafile.size} B"
-    if datafile.format:
-        item["encodingFormat"] = datafile.format
     return item
+
+
+# DataCite relations that schema.org can say: the dataset's publications, the collections it is part of, its parts.
+SCHEMA_RELATIONS = {"IsSupplementTo": "citation", "IsCitedBy": "citation", "IsReferencedBy": "citation",
+                    "IsPartOf": "isPartOf", "HasPart": "hasPart"}
+
+
+def _relations(publication: Publication) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for related in publication.related_items:
+        key = SCHEMA_RELATIONS.get(related.relation_type)
+        if key is None:
+            continue
+        work: dict = {"@type": "CreativeWork"}
+        if related.identifier_type == "DOI":
+            work["@id"] = doi_url(related.identifier)
+        elif related.identifier_type == "URL":
+            work["url"] = related.identifier
+        if related.title or related.full_reference:
+            work["name"] = related.title or related.full_reference
+        found.setdefault(key, []).append(work)
+    return found

@@ -17,14 +17,19 @@ import markdown
 from jinja2 import Environment
 
 from ..collections import Collection, Facet, field_units
+from ..errors import Problem
 from ..neuroglancer import ViewerSettings
 from ..output import OutputFolder
 from ..records import Catalogue
-from ..sites import Plan, Site, url_path
+from ..published import PublishedDoi, withdrawn_since
+from ..sites import Plan, Site, dataset_path, url_path
 from ..views import DatasetView, Shaper
 from . import context as ctx
 from . import search
+from .citestyles import CitationCache
+from .doisite import DoiPages
 from .environment import content_hash
+from .landing import ExternalLink
 from .images import ImageCache, ImageSet
 from .pages import Job, render_pages
 from .siteimages import DatasetShown, DoiShown, ImageSettings, SiteImages, site_images
@@ -47,15 +52,23 @@ class SitePlan:
     links: ctx.PageLinks
     dois: list[str]
     help_pages: list[tuple[str, Path, str | None]] = field(default_factory=list)  # (path, source, title)
+    withdrawn: list[PublishedDoi] = field(default_factory=list)  # DOIs published before, gone now
+    withdrawn_paths: dict[str, str] = field(default_factory=dict)  # their pages, by DOI
+    doi_index_paths: list[str] = field(default_factory=list)  # the pages of the list of every DOI
 
     @property
     def page_count(self) -> int:
         explore = sum(max(1, -(-len(c.views) // self.site.config.explore.page_size)) for c in self.collections)
-        return explore + len(self.links.datasets) + len(self.dois) + len(self.help_pages) + 1
+        return (explore + len(self.links.datasets) + len(self.dois) + len(self.withdrawn) + len(self.help_pages)
+                + len(self.doi_index_paths) + 1)
 
 
-def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogue) -> SitePlan:
-    """Every page of the site by path; raises BuildError if two things claim one path."""
+def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogue,
+              published: Mapping[str, PublishedDoi] | None = None) -> SitePlan:
+    """Every page of the site by path; raises BuildError if two things claim one path.
+
+    `published` are the DOIs of the site built before: those gone from the catalogue keep a withdrawn page.
+    """
     plan = Plan()
     where = site.document.locate(("paths",))
     dataset_paths: dict[str, str] = {}
@@ -76,20 +89,21 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
             dataset = view.dataset
             if dataset.key in dataset_paths:
                 continue
-            path = site.config.paths.dataset.format(name=dataset.name, proposal=dataset.investigation.name,
-                                                    visit=dataset.investigation.visit_id)
+            path = dataset_path(site.config, dataset)
             if plan.claim(path, "dataset", dataset.key, where):
                 dataset_paths[dataset.key] = path
                 titles[dataset.key] = view.title
         collection_plans.append(CollectionPlan(collection, explore_path, views, sorts))
-    doi_paths: dict[str, str] = {}
-    if site.config.doi_pages == "collection":
-        wanted = sorted({doi for c in collection_plans for v in c.views for doi in v.dataset.doi_list
-                         if doi in catalogue.publications})
-        for doi in wanted:
-            path = site.config.paths.doi.format(doi=doi)
-            if plan.claim(path, "DOI", doi, where):
-                doi_paths[doi] = path
+    doi_paths = _claim_dois(plan, site, _wanted_dois(site, collection_plans, catalogue), "DOI")
+    withdrawn = withdrawn_since(published or {}, catalogue.publications, catalogue.date) \
+        if site.config.doi_pages != "none" else []
+    withdrawn_paths = _claim_dois(plan, site, [entry.doi for entry in withdrawn], "withdrawn DOI")
+    index_paths = []
+    if site.config.doi_pages != "none":
+        count = max(1, -(-(len(doi_paths) + len(withdrawn_paths)) // site.config.landing.per_page))
+        index_paths = [doi_index_path(site, number) for number in range(1, count + 1)]
+        for path in index_paths:
+            plan.claim(path, "DOI index", path, site.document.locate(("paths", "doi_index")))
     help_pages = []
     for index, page in enumerate(site.config.pages):
         path = page.path.strip("/") + "/"
@@ -97,7 +111,32 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
             help_pages.append((path, site.source_path(page.source), page.title))
     plan.check()
     return SitePlan(site, collection_plans, ctx.PageLinks(dataset_paths, doi_paths, titles), sorted(doi_paths),
-                    help_pages)
+                    help_pages, [e for e in withdrawn if e.doi in withdrawn_paths], withdrawn_paths, index_paths)
+
+
+def _wanted_dois(site: Site, collections: Sequence[CollectionPlan], catalogue: Catalogue) -> list[str]:
+    """The DOIs a site gives a landing page: those of its datasets, or every DOI of a DOI site."""
+    if site.config.doi_pages == "all":
+        return sorted(catalogue.publications)
+    if site.config.doi_pages == "collection":
+        return sorted({doi for c in collections for v in c.views for doi in v.dataset.doi_list
+                       if doi in catalogue.publications})
+    return []
+
+
+def _claim_dois(plan: Plan, site: Site, dois: Sequence[str], kind: str) -> dict[str, str]:
+    where = site.document.locate(("paths", "doi"))
+    paths = {}
+    for doi in dois:
+        path = site.config.paths.doi.format(doi=doi)
+        if plan.claim(path, kind, doi, where):
+            paths[doi] = path
+    return paths
+
+
+def doi_index_path(site: Site, number: int) -> str:
+    first = site.config.paths.doi_index
+    return first if number == 1 else f"{first}page/{number}/"
 
 
 def _sort_columns(collection: Collection, views: Sequence[DatasetView]) -> list[search.SortColumn]:
@@ -111,7 +150,9 @@ def _sort_columns(collection: Collection, views: Sequence[DatasetView]) -> list[
 
 class SiteRenderer:
     def __init__(self, plan: SitePlan, catalogue: Catalogue, environment: Environment, output: OutputFolder,
-                 static_dirs: Sequence[Path], image_settings: ImageSettings, image_cache: ImageCache):
+                 static_dirs: Sequence[Path], image_settings: ImageSettings, image_cache: ImageCache,
+                 citation_cache: CitationCache | None = None,
+                 atlas_links: Mapping[str, tuple[ExternalLink, ...]] | None = None):
         self.plan = plan
         self.site = plan.site
         self.catalogue = catalogue
@@ -122,14 +163,25 @@ class SiteRenderer:
         self.image_settings = image_settings
         self.image_cache = image_cache
         self.images = SiteImages()
+        self.doi_pages = DoiPages(plan, catalogue, atlas_links or {}, citation_cache or CitationCache(None))
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return self.images.warnings + self.doi_pages.warnings
 
     def render(self, progress: Progress) -> None:
         self.environment.globals["assets"] = self._copy_static()
         self.environment.filters["urlpath"] = url_path
         self.images = self._make_images()
+        self.doi_pages.prepare()
         jobs, paths = self._page_jobs()
-        render_pages(jobs, self.environment, self.site_context, self.output, progress, meanwhile=self._write_indexes)
+        render_pages(jobs, self.environment, self.site_context, self.output, progress, meanwhile=self._write_files)
         self._write_sitemap(paths)
+
+    def _write_files(self) -> None:
+        """What is not a page, written while workers render pages."""
+        self._write_indexes()
+        self.doi_pages.write_files(self.output)
 
     def _page_jobs(self) -> tuple[list[Job], list[str]]:
         """Every page of the site with its template, in a fixed order; and the paths the sitemap lists."""
@@ -149,16 +201,15 @@ class SiteRenderer:
                                                    images.social.get(path))))
                     paths.append(path)
             for page in self._explore_pages(plan):
-                jobs.append(("explore.html", partial(_given, page)))
+                jobs.append(("explore.html", partial(ctx.given, page)))
                 paths.append(page.path)
-        for doi in self.plan.dois:
-            jobs.append(("doi.html", partial(ctx.doi_page, self.catalogue.publications[doi], links.dois[doi],
-                                             self.catalogue, links, self.site, images.social.get(links.dois[doi]))))
-            paths.append(links.dois[doi])
+        doi_jobs, doi_paths = self.doi_pages.jobs(images.social)
+        jobs += doi_jobs
+        paths += doi_paths
         for page in self._help_pages():
-            jobs.append(("help.html", partial(_given, page)))
+            jobs.append(("help.html", partial(ctx.given, page)))
             paths.append(page.path)
-        jobs.append(("404.html", partial(_given, ctx.Page(path="404.html", title="Page not found", description=""))))
+        jobs.append(("404.html", partial(ctx.given, ctx.Page(path="404.html", title="Page not found", description=""))))
         return jobs, paths
 
     def _make_images(self) -> SiteImages:
@@ -232,10 +283,6 @@ class SiteRenderer:
                                          '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                                          f"{entries}</urlset>\n")
         self.output.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n")
-
-
-def _given(page: ctx.Page) -> ctx.Page:
-    return page
 
 
 def collection_index(plan: CollectionPlan, catalogue: Catalogue, links: ctx.PageLinks,

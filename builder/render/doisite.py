@@ -1,0 +1,165 @@
+"""The DOI part of a site: landing pages, their metadata files, withdrawn DOIs and the list of every DOI.
+
+Citations in CSL styles and the validity of each DataCite record are worked
+out once, before pages render; metadata files, `_headers` and the list of
+published DOIs are written while the pages render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Mapping, Sequence
+
+from ..errors import Location, Problem
+from ..published import REGISTRY_FILE, PublishedDoi, registry_json
+from ..records import Catalogue
+from ..collections import Collection
+from ..sites import Site, dataset_path, url_path
+from . import context as ctx
+from .bibliographic import csl_item
+from .citation import datacite_citation, doi_url
+from .citestyles import CitationCache, styled_citations
+from .landing import DoiPage, ExternalLink, LandingInputs, datacite_report, doi_page, export_files
+from .pages import Job
+from .signposting import Signpost, headers_file
+
+HEADERS_FILE = "_headers"
+
+
+@dataclass(frozen=True)
+class WithdrawnPage(ctx.Page):
+    doi: str
+    doi_url: str
+    citation: str
+    withdrawn: str
+
+
+@dataclass(frozen=True)
+class DoiEntry:
+    doi: str
+    title: str
+    year: str
+    path: str
+    withdrawn: bool
+
+
+@dataclass(frozen=True)
+class DoiIndexPage(ctx.Page):
+    heading: str
+    intro: str
+    entries: tuple[DoiEntry, ...]
+    total: int
+    withdrawn: int
+    page_number: int
+    page_count: int
+    page_links: tuple[ctx.Link, ...]
+    previous_path: str | None
+    next_path: str | None
+
+
+class DoiPages:
+    """Everything a site publishes per DOI."""
+
+    def __init__(self, plan, catalogue: Catalogue, atlas_links: Mapping[str, tuple[ExternalLink, ...]],
+                 citation_cache: CitationCache):
+        self.plan = plan
+        self.site = plan.site
+        self.catalogue = catalogue
+        self.atlas_links = atlas_links
+        self.citation_cache = citation_cache
+        self.inputs = LandingInputs(self.site, catalogue, plan.links)
+        self.warnings: list[Problem] = []
+
+    def prepare(self) -> None:
+        """Citations and DataCite checks of every DOI: before the pages, which show them."""
+        publications = [self.catalogue.publications[doi] for doi in self.plan.dois]
+        styles = [(item.style, item.label) for item in self.site.config.landing.citation_styles]
+        citations = styled_citations({p.doi: csl_item(p) for p in publications}, styles, self.citation_cache)
+        wants_datacite = any(key.startswith("datacite") for key in self.site.config.landing.exports)
+        report = datacite_report(publications, self.catalogue) if wants_datacite else {}
+        invalid = frozenset(doi for doi, problems in report.items() if not all(p.left_out for p in problems))
+        where = Location(self.site.document.path)
+        self.warnings = [Problem(where, f"DataCite record of {problem}" + ("" if problem.left_out or doi not in invalid
+                                                                          else "; no DataCite files for it"))
+                         for doi in sorted(report) for problem in report[doi]]
+        self.inputs = LandingInputs(self.site, self.catalogue, self.plan.links, self.atlas_links, citations, invalid)
+
+    def jobs(self, social: Mapping[str, object]) -> tuple[list[Job], list[str]]:
+        jobs: list[Job] = []
+        paths: list[str] = []
+        for doi in self.plan.dois:
+            path = self.plan.links.dois[doi]
+            jobs.append(("doi.html", partial(doi_page, self.catalogue.publications[doi], path, self.inputs,
+                                             social.get(path))))
+            paths.append(path)
+        for entry in self.plan.withdrawn:
+            jobs.append(("withdrawn.html", partial(ctx.given, withdrawn_page(entry, self.plan.withdrawn_paths[entry.doi]))))
+        for page in self.index_pages():
+            jobs.append(("doi-index.html", partial(ctx.given, page)))
+            paths.append(page.path)
+        return jobs, paths
+
+    def page(self, doi: str) -> DoiPage:
+        return doi_page(self.catalogue.publications[doi], self.plan.links.dois[doi], self.inputs)
+
+    def write_files(self, output) -> None:
+        """Each landing page's exports and linkset, `_headers` for hosts that read it, and the published DOIs."""
+        headers: list[tuple[str, Sequence[Signpost]]] = []
+        base = self.site.config.base_url
+        for doi in self.plan.dois:
+            page = self.page(doi)
+            for name, text in export_files(self.catalogue.publications[doi], page, base + url_path(page.path),
+                                           self.catalogue).items():
+                output.write(page.path + name, text)
+            headers.append(("/" + url_path(page.path), page.signposts))
+        if headers:
+            output.write(HEADERS_FILE, headers_file(headers))
+        output.write(REGISTRY_FILE, registry_json(self.published()))
+
+    def published(self) -> list[PublishedDoi]:
+        current = [PublishedDoi(doi, p.title, datacite_citation(p), str(p.publication_year or ""))
+                   for doi, p in ((doi, self.catalogue.publications[doi]) for doi in self.plan.dois)]
+        return current + list(self.plan.withdrawn)
+
+    def index_pages(self) -> list[DoiIndexPage]:
+        entries = sorted(self._entries(), key=lambda e: (e.withdrawn, -int(e.year or 0), e.doi))
+        size = self.site.config.landing.per_page
+        paths = self.plan.doi_index_paths
+        withdrawn = sum(1 for e in entries if e.withdrawn)
+        config = self.site.config
+        heading = config.title if paths and paths[0] == "" else f"DOIs of {config.title}"
+        return [DoiIndexPage(
+            path=path, title=heading if number == 1 else f"{heading}, page {number}",
+            description=config.description or heading, heading=heading, intro=config.description,
+            entries=tuple(entries[(number - 1) * size:number * size]), total=len(entries), withdrawn=withdrawn,
+            page_number=number, page_count=len(paths),
+            page_links=tuple(ctx.Link(str(n), p) for n, p in enumerate(paths, start=1)),
+            previous_path=paths[number - 2] if number > 1 else None,
+            next_path=paths[number] if number < len(paths) else None,
+        ) for number, path in enumerate(paths, start=1)]
+
+    def _entries(self) -> list[DoiEntry]:
+        entries = [DoiEntry(doi, p.title, str(p.publication_year or ""), self.plan.links.dois[doi], False)
+                   for doi, p in ((doi, self.catalogue.publications[doi]) for doi in self.plan.dois)]
+        entries += [DoiEntry(e.doi, e.title, e.year, self.plan.withdrawn_paths[e.doi], True)
+                    for e in self.plan.withdrawn]
+        return entries
+
+
+def atlas_links(atlases: Sequence[tuple[Site, Sequence[Collection]]],
+                catalogue: Catalogue) -> dict[str, tuple[ExternalLink, ...]]:
+    """Dataset key -> its pages in the atlas sites, for a DOI site that shows no dataset itself."""
+    found: dict[str, list[ExternalLink]] = {}
+    for site, collections in atlases:
+        keys = sorted({key for collection in collections for key in collection.keys})
+        for key in keys:
+            dataset = catalogue.datasets[key]
+            url = site.config.base_url + url_path(dataset_path(site.config, dataset))
+            found.setdefault(key, []).append(ExternalLink(f"{dataset.name} in the {site.config.title}", url))
+    return {key: tuple(links) for key, links in found.items()}
+
+
+def withdrawn_page(entry: PublishedDoi, path: str) -> WithdrawnPage:
+    return WithdrawnPage(path=path, title=entry.title, description=f"Withdrawn: {entry.title}", doi=entry.doi,
+                         doi_url=doi_url(entry.doi), citation=entry.citation, withdrawn=entry.withdrawn)
