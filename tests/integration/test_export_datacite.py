@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from datacite import schema45
 from lxml import etree
 
 from builder.cli import main
-from tests.conftest import SNAPSHOT
+from tests.conftest import REPO, SNAPSHOT
 from tests.integration.test_build_hoa import tree_hashes
 from tests.unit.test_datacite import NS, hoa_citations, kernel_xsd
 
@@ -158,3 +159,13 @@ def test_the_landing_pages_still_build_from_the_bad_snapshot(project, tmp_path):
     assert NO_CREATORS in page
     heart = (tmp_path / "site/hoa/doi" / NON_ASCII_HOA / "index.html").read_text(encoding="utf-8")
     assert "Cœur d&#39;un donneur — 心臓 — Ünïcødé ✓ 𝔘 &lt;b&gt;&amp;&lt;/b&gt;" in heart
+
+
+def test_every_option_is_documented(capsys):
+    with pytest.raises(SystemExit):
+        export("--help")
+    options = set(re.findall(r"--[a-z-]+", capsys.readouterr().out)) - {"--help"}
+    assert options
+    documented = set(re.findall(r"`(--[a-z-]+)", (REPO / "docs/exports.md").read_text()))
+    assert options - documented == set()
+    assert "atlasgen export datacite" in (REPO / "README.md").read_text()
