@@ -34,6 +34,7 @@ YEAR_DATE_TYPES = ("Issued", "Available")
 COUNTRY_PARAMETER = "SampleLocalisation_country"
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?")
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,13 @@ def _is_date(value: str) -> bool:
 
 
 def _is_single_date(value: str) -> bool:
-    if re.fullmatch(r"\d{4}(-\d{2})?", value):
+    if not ISO_DATE.fullmatch(value):
+        return False
+    if len(value) <= 7:
         return len(value) == 4 or 1 <= int(value[5:]) <= 12
     try:
         (date if len(value) == 10 else datetime).fromisoformat(value)
-    except ValueError:
+    except ValueError:  # a day or hour that does not exist
         return False
     return True
 
@@ -273,8 +276,9 @@ def _own_checks(publication: Publication, record: dict) -> Iterator[tuple[str, s
         if not funding.funder_name.strip():
             yield "fundingReferences", f"funding {index + 1} has no funder name; left out", True
     for path, text in _strings(record, ""):
-        if NOT_IN_XML.search(text):
-            yield path, f"U+{ord(NOT_IN_XML.search(text).group()):04X} is a character XML cannot hold", False
+        bad = NOT_IN_XML.search(text)
+        if bad:
+            yield path, f"U+{ord(bad.group()):04X} is a character XML cannot hold", False
 
 
 def _person_checks(person: Person, path: str) -> Iterator[tuple[str, str, bool]]:

@@ -293,3 +293,15 @@ def test_a_record_with_no_date_at_all_has_no_year(catalogue):
 ])
 def test_file_names_of_dois(doi, stem):
     assert doi_file_stem(doi) == stem
+
+
+@pytest.mark.parametrize("value, kept", [
+    ("2022", True), ("2022-04", True), ("2022-04-04", True), ("2024-01-01T10:30:00+01:00", True),
+    ("2020-01/2020-03", True), ("2022-13", False), ("2022-02-30", False), ("20220404", False),
+    ("2024-01-01T25:00", False), ("spring 2022", False), ("2020/", False),
+])
+def test_dates_are_kept_only_in_a_form_datacite_reads(catalogue, value, kept):
+    heart = catalogue.publications[HEART]
+    record, problems = export(catalogue, replace(heart, dates=(("2022-04-04", "Collected"), (value, "Available"))))
+    assert ({"date": value, "dateType": "Available"} in record["dates"]) is kept
+    assert [p.path for p in problems] == ([] if kept else ["dates"])
