@@ -249,7 +249,7 @@ def datacite_problems(publication: Publication, record: dict) -> list[DatacitePr
     """What is wrong with a DOI's record: our own checks, then the schema's on what they leave."""
     doi = publication.doi
     own = [DataciteProblem(doi, path, message, left_out) for path, message, left_out in _own_checks(publication, record)]
-    reported = {p.path for p in own}
+    reported = {p.path for p in own if not p.left_out}  # the schema would only say the same less clearly
     schema = [DataciteProblem(doi, path, message) for path, message in _schema_errors(record)
               if path not in reported]
     return own + schema
