@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .build import BuildOptions, build
 from .errors import AtlasError
+from .export import ExportOptions, ExportReport, export_datacite
 from .serve import make_server
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -22,6 +23,11 @@ BUILD_EXAMPLES = """examples:
   atlasgen build hoa                     only the Human Organ Atlas
   atlasgen build --snapshot new.xml      from another ICAT dump
   atlasgen build --out /tmp/sites --quiet --json
+"""
+EXPORT_EXAMPLES = """examples:
+  atlasgen export datacite                     every DOI of the embedded snapshot, into exports/datacite/
+  atlasgen export datacite --collection hoa    only the DOIs of the Human Organ Atlas
+  atlasgen export datacite --out /tmp/datacite --json
 """
 SERVE_EXAMPLES = """examples:
   atlasgen serve hoa                     http://127.0.0.1:8000/
@@ -61,6 +67,21 @@ def _parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--no-cache", action="store_true", help="parse the snapshot even if it is cached")
     build_parser.set_defaults(run=_build)
 
+    export_parser = commands.add_parser("export", help="write metadata exports of every DOI",
+                                        description="Write metadata exports of every DOI.")
+    formats = export_parser.add_subparsers(dest="format", metavar="FORMAT", required=True)
+    datacite_parser = formats.add_parser(
+        "datacite", help="DataCite 4.5 XML and JSON", epilog=EXPORT_EXAMPLES,
+        description="Write <out>/<prefix>/<suffix>.xml and .json of every DOI whose record is valid DataCite 4.5.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    datacite_parser.add_argument("--out", type=Path, help="folder for the files (default: exports/datacite/)")
+    datacite_parser.add_argument("--collection", metavar="NAME", help="only the DOIs of collections/NAME.yml")
+    datacite_parser.add_argument("--snapshot", type=Path, help="ICAT dump to export from (default: the embedded one)")
+    datacite_parser.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
+    datacite_parser.add_argument("--json", action="store_true", help="print a machine-readable report")
+    datacite_parser.add_argument("--no-cache", action="store_true", help="parse the snapshot even if it is cached")
+    datacite_parser.set_defaults(run=_export_datacite)
+
     serve_parser = commands.add_parser("serve", help="preview a built site", description="Serve a built site.",
                                        epilog=SERVE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     serve_parser.add_argument("site", metavar="SITE")
@@ -89,6 +110,24 @@ def _build(args: argparse.Namespace) -> int:
             print(f"  preview: atlasgen serve {site.name}  (http://127.0.0.1:8000/)")
     print(f"done in {report.seconds:.1f} s")
     return EXIT_OK
+
+
+def _export_datacite(args: argparse.Namespace) -> int:
+    report = export_datacite(ExportOptions(project=args.project, out=args.out, collection=args.collection,
+                                           snapshot=args.snapshot, cache=not args.no_cache))
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_export(report)
+    return EXIT_INPUT if report.invalid else EXIT_OK
+
+
+def _print_export(report: ExportReport) -> None:
+    for problem in report.problems:
+        print(problem)
+    print(f"{len(report.exported)} valid DataCite records -> {report.output}")
+    if report.invalid:
+        print(f"{len(report.invalid)} invalid, not exported (problems above)")
 
 
 def _serve(args: argparse.Namespace) -> int:
