@@ -19,11 +19,11 @@ from typing import Iterable, Iterator, Sequence
 
 from datacite import schema45
 
+from ..identifiers import checked_orcid
 from ..records import Affiliation, Dataset, Funding, Person, Publication, RelatedItem
 
 SCHEMA_VERSION = "http://datacite.org/schema/kernel-4"
 ORCID_SCHEME_URI = "https://orcid.org"
-ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
 ROR = re.compile(r"^(?:ROR:|https?://ror\.org/)(0[a-hj-km-np-tv-z0-9]{6}[0-9]{2})$", re.IGNORECASE)
 FUNDER_SCHEMES = (("https://ror.org/", "ROR"), ("ROR:", "ROR"), ("10.13039/", "Crossref Funder ID"),
                   ("https://doi.org/10.13039/", "Crossref Funder ID"), ("ISNI:", "ISNI"), ("GRID:", "GRID"))
@@ -90,7 +90,7 @@ def _person(person: Person) -> dict:
     if not person.is_organisation:
         item.update({key: value for key, value in (("givenName", person.given_name),
                                                     ("familyName", person.family_name)) if value})
-    orcid = _orcid(person.orcid)
+    orcid = checked_orcid(person.orcid)
     if orcid:
         item["nameIdentifiers"] = [{"nameIdentifier": orcid, "nameIdentifierScheme": "ORCID",
                                     "schemeUri": ORCID_SCHEME_URI}]
@@ -105,24 +105,6 @@ def _display_name(person: Person) -> str:
     if not person.is_organisation and person.family_name and person.given_name:
         return f"{person.family_name}, {person.given_name}"
     return person.name
-
-
-def _orcid(text: str | None) -> str | None:
-    """The bare ORCID iD (0000-0002-1825-0097) if `text` is one with a right check digit, else None."""
-    match = ORCID.match((text or "").strip())
-    if match is None:
-        return None
-    digits = match.group(1).replace("-", "")
-    return match.group(1) if _orcid_check_digit(digits[:15]) == digits[15] else None
-
-
-def _orcid_check_digit(digits: str) -> str:
-    """ISO 7064 MOD 11-2 over the first 15 digits, as ORCID computes it."""
-    total = 0
-    for digit in digits:
-        total = (total + int(digit)) * 2
-    result = (12 - total % 11) % 11
-    return "X" if result == 10 else str(result)
 
 
 def _affiliation(affiliation: Affiliation) -> dict:
@@ -282,7 +264,7 @@ def _own_checks(publication: Publication, record: dict) -> Iterator[tuple[str, s
 
 
 def _person_checks(person: Person, path: str) -> Iterator[tuple[str, str, bool]]:
-    if person.orcid and _orcid(person.orcid) is None:
+    if person.orcid and checked_orcid(person.orcid) is None:
         yield (f"{path}.nameIdentifiers[0]",
                f"'{person.orcid}' of {person.name} is not a valid ORCID iD (format or check digit); left out", True)
     for affiliation in person.affiliations:

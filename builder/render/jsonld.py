@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from ..identifiers import checked_orcid
 from ..records import DataFile, Dataset, Person, Publication
 from .access import media_type, public_url
 from .citation import datacite_citation, doi_url
 
 
 def orcid_url(orcid: str | None) -> str | None:
-    return f"https://orcid.org/{orcid}" if orcid else None
+    """The ORCID iD's URL; none for a malformed iD, which would send a visitor to someone else."""
+    checked = checked_orcid(orcid)
+    return f"https://orcid.org/{checked}" if checked else None
 
 
 def person_ld(person: Person) -> dict:
@@ -21,9 +24,8 @@ def person_ld(person: Person) -> dict:
         item["givenName"] = person.given_name
     if person.family_name:
         item["familyName"] = person.family_name
-    if person.orcid:
-        item["@id"] = orcid_url(person.orcid)
-        item["identifier"] = orcid_url(person.orcid)
+    if orcid_url(person.orcid):
+        item["@id"] = item["identifier"] = orcid_url(person.orcid)
     if person.affiliations:
         item["affiliation"] = [{"@type": "Organization", "name": a.name} for a in person.affiliations]
     return item

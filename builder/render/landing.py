@@ -22,7 +22,7 @@ from .citestyles import StyledCitation
 from .context import FileRow, Link, Page, PageLinks, PersonLink, file_rows, licence_of, person_link
 from .datacite import DataciteProblem, datacite_json, datacite_problems, datacite_record, datacite_xml
 from .images import ImageSet
-from .jsonld import dataset_ld
+from .jsonld import dataset_ld, orcid_url
 from .signposting import Described, Signpost, landing_signposts, linkset
 
 # DataCite relation types, as a visitor reads them.
@@ -189,7 +189,7 @@ def signposts(publication: Publication, datasets: Sequence[Dataset], page_url: s
     metadata = [Described(page_url + export.file, export.media_type) for export in exports]
     items = [Described(url, media_type(f)) for d in datasets for f in d.files
              if (url := public_url(f.location)) is not None]
-    authors = [f"https://orcid.org/{p.orcid}" for p in publication.creators if p.orcid]
+    authors = [url for p in publication.creators if (url := orcid_url(p.orcid))]
     licence = publication.licence.url if publication.licence else None
     return landing_signposts(doi_url(publication.doi), metadata, items, licence, authors, page_url + LINKSET_FILE)
 

@@ -90,13 +90,13 @@ def test_the_whole_snapshot_exports_what_is_valid_and_names_what_is_not(tmp_path
     out = tmp_path / "all"
     assert export("--out", str(out)) == 1
     printed = capsys.readouterr().out
-    # The curated examples and one paleontology DOI have no creators in the snapshot.
-    assert "10.99999/EXAMPLE-CH-01: creators: no creators: DataCite needs at least one" in printed.splitlines()
+    # The poster's burrow DOI has neither creators nor a date in the snapshot: the poster shows none.
+    assert "10.15151/ESRF-DC-1634314047: creators: no creators: DataCite needs at least one" in printed.splitlines()
     assert "10.15151/ESRF-DC-1634314047: publicationYear: no publication date" in printed
-    assert "370 valid DataCite records" in printed and "61 invalid, not exported" in printed
-    assert not (out / "10.99999").exists()
+    assert "430 valid DataCite records" in printed and "1 invalid, not exported" in printed
+    assert (out / "10.99999/EXAMPLE-CH-01.xml").is_file()  # the examples name an example team
     assert not (out / "10.15151/ESRF-DC-1634314047.json").exists()
-    assert len(list(out.rglob("*.json"))) == len(list(out.rglob("*.xml"))) == 370
+    assert len(list(out.rglob("*.json"))) == len(list(out.rglob("*.xml"))) == 430
 
 
 def test_bad_input_is_reported_and_loses_only_the_invalid_doi(project, tmp_path, capsys):
