@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 
 from ..records import Person, Publication
+from ..sites import url_path
 
 
 def initials(given: str) -> str:
@@ -25,7 +26,8 @@ def cited_name(person: Person) -> str:
 
 
 def doi_url(doi: str) -> str:
-    return f"https://doi.org/{doi}"
+    """The resolver URL; characters a URL cannot carry as they are ('<', '%', '#', ...) percent-encoded."""
+    return f"https://doi.org/{url_path(doi)}"
 
 
 def datacite_citation(publication: Publication) -> str:
