@@ -54,7 +54,7 @@ class JsonClient:
         """The decoded JSON answer, after up to `retries` further tries on transient failures."""
         url = f"{self.base_url}{path}"
         attempts = Retrying(stop=stop_after_attempt(self.retries + 1), retry=retry_if_exception_type(Transient),
-                            wait=wait_exponential_jitter(initial=BACKOFF_SECONDS, max=MAX_BACKOFF_SECONDS,
+                            wait=wait_exponential_jitter(multiplier=BACKOFF_SECONDS, max=MAX_BACKOFF_SECONDS,
                                                          jitter=BACKOFF_SECONDS), reraise=True)
         try:
             for attempt in attempts:

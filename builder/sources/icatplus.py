@@ -180,6 +180,7 @@ def _when(text: str | None) -> datetime:
 class _Converter:
     def __init__(self, collector: EntityCollector):
         self.collector = collector
+        self.users: dict[str, dict[str, Any]] = {}  # user id -> the values its entity shares
         facility = collector.facility_id
         collector.add(Entity("facility", {"name": FACILITY}, facility))
         collector.add(Entity("dataPublicationType", {"description": "Dataset with a DataCite DOI", "name": "Dataset",
@@ -229,9 +230,14 @@ class _Converter:
         return self.collector.add(Entity("investigation", values, entity_id("investigation", name or "", visit or "")))
 
     def _login(self, user: Any) -> Ref:
-        values = {"name": user.name, "fullName": user.full_name, "givenName": user.given_name,
-                  "familyName": user.family_name}
-        return self.collector.add(Entity("user", {k: v for k, v in values.items() if v}, entity_id("user", user.name)))
+        return self._user({"name": user.name, "fullName": user.full_name, "givenName": user.given_name,
+                           "familyName": user.family_name})
+
+    def _user(self, values: dict[str, Any]) -> Ref:
+        """One user entity per login, with what every mention of it tells (an investigation's lacks the ORCID)."""
+        user_id = entity_id("user", values["name"])
+        self.users.setdefault(user_id, {}).update({k: v for k, v in values.items() if v})
+        return self.collector.add(Entity("user", self.users[user_id], user_id))
 
     def _sample(self, sample: Sample, investigation: Ref) -> Ref:
         values = {"name": sample.name, "investigation": investigation,
@@ -315,8 +321,7 @@ class _Converter:
     def _person(self, given: str, family: str, orcid: str | None) -> Ref:
         full = f"{given} {family}".strip()
         login = f"orcid/{orcid}" if orcid else f"datacite/{full}"
-        values = {"familyName": family, "fullName": full, "givenName": given, "name": login, "orcidId": orcid}
-        return self.collector.add(Entity("user", {k: v for k, v in values.items() if v}, entity_id("user", login)))
+        return self._user({"familyName": family, "fullName": full, "givenName": given, "name": login, "orcidId": orcid})
 
 
 def _title(datacite: dict[str, Any]) -> str:

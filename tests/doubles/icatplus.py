@@ -5,7 +5,8 @@ collections, datasets with `parameters` as `[{id, name, value, units}]`,
 samples, investigations, datafiles) and DOIs' metadata in DataCite's REST
 JSON shape, with `skip`/`limit` paging. Switches inject faults on the
 requests whose path contains a given text: HTTP 500, a reset connection, an
-answer slower than the client's timeout, truncated JSON, an expired session.
+answer slower than the client's timeout, truncated JSON, a session that
+expires (answered 403, as ICAT+ does).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 from builder.snapshot import Entity, Snapshot
 
 MOD_TIME = "2026-01-10T09:00:00+00:00"  # when every served collection was last modified, until changed
-FAULTS = ("500", "reset", "slow", "truncated")
+FAULTS = ("500", "reset", "slow", "truncated", "expire")
 
 
 @dataclass
@@ -257,6 +258,8 @@ def _handler(double: IcatPlusDouble) -> type[BaseHTTPRequestHandler]:
                 return self._reset()
             if fault == "slow":
                 time.sleep(double.slow_seconds)
+            if fault == "expire":
+                double.expire_sessions()
             if fault == "500":
                 return self._send(500, b"Internal Server Error", "text/plain")
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
