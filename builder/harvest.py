@@ -6,7 +6,7 @@ Which DOIs and proposals to ask for comes from the collection schemas'
 snapshot's head says since when to ask: its `date` is the newest change the
 last harvest of the same service saw. Only a snapshot the same service made
 loses the DOIs the service no longer has; into any other, a harvest only adds
-and replaces (so merging a dump keeps what the snapshot had).
+and replaces. A dump only ever adds and replaces: it is a part to merge in.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ SOURCES = {
     "icatplus": "icatplus:harvest_icatplus",
 }
 DEFAULT_URLS = {"icatplus": "https://icatplus.esrf.fr"}
+MERGE_ONLY = {"dump"}  # a dump is a part to merge in: what it lacks is not removed
 
 Source = Callable[[HarvestRequest], Harvest]
 
@@ -73,6 +74,7 @@ def harvest(options: HarvestOptions, log: Callable[[str], None] = lambda message
     project = Project(options.project)
     path = options.snapshot or project.root / DEFAULT_SNAPSHOT
     previous = _previous(path)
+    source = source_function(options.source)
     url = options.url or _default_url(options.source)
     dois, investigations = selection(project.collections)
     same_service = previous.head.service == url  # else the snapshot came from elsewhere: add and replace only
@@ -81,11 +83,12 @@ def harvest(options: HarvestOptions, log: Callable[[str], None] = lambda message
                              username=options.username, password=options.password,
                              authenticator=options.authenticator, timeout=options.timeout, retries=options.retries)
     log(f"harvesting {options.source} {url}" + (f" for changes since {since}" if since else " in full"))
-    result = source_function(options.source)(request)
+    result = source(request)
     head = Head(date=result.snapshot.head.date or since or previous.head.date,
                 generator=f"atlasgen harvest ({options.source})", service=url,
                 apiversion=result.snapshot.head.apiversion)
-    scope = _scope(previous, dois, investigations) if same_service else set()
+    removes = same_service and options.source not in MERGE_ONLY
+    scope = _scope(previous, dois, investigations) if removes else set()
     merged = merge(previous, result.snapshot, result.dois, scope, head)
     written = not path.is_file() or snapshot_bytes(merged.snapshot) != path.read_bytes()
     if written:

@@ -75,7 +75,11 @@ class IcatPlusDouble:
         self.collections[doi]["modTime"] = mod_time
 
     def withdraw(self, doi: str) -> None:
-        self.collections.pop(doi)
+        self.withdrawn[doi] = self.collections.pop(doi)
+
+    def publish(self, doi: str, mod_time: str) -> None:
+        """A withdrawn DOI comes (back), as a newly minted one does."""
+        self.collections[doi] = {**self.withdrawn.pop(doi), "modTime": mod_time}
 
     # ---- the served data, from the snapshot's entities
 
@@ -83,6 +87,7 @@ class IcatPlusDouble:
         self.snapshot = snapshot
         self._numbers: dict[str, int] = {}
         self.collections: dict[str, dict[str, Any]] = {}
+        self.withdrawn: dict[str, dict[str, Any]] = {}
         self.datacite: dict[str, dict[str, Any]] = {}
         self.doi_datasets: dict[str, list[dict[str, Any]]] = {}
         self.datasets: list[dict[str, Any]] = []

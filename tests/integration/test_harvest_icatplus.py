@@ -129,6 +129,29 @@ def test_a_withdrawn_doi_is_removed_with_its_datasets(double, few):
     assert xml_schema().validate(etree.parse(str(path)))
 
 
+def test_a_newly_published_doi_is_reported_as_new(double, few):
+    double.withdraw(SHARED)
+    first = harvest(_options(double, few))
+    assert SHARED not in first.changes.new and len(first.changes.new) == 2
+    double.publish(SHARED, "2026-02-20T08:30:00+00:00")
+    report = harvest(_options(double, few))
+    assert report.changes.new == (SHARED,) and report.changes.changed == ()
+    assert report.date == "2026-02-20T08:30:00+00:00"
+    catalogue = catalogue_from_snapshot(read_snapshot(few / "catalogue" / "snapshot.xml"))
+    assert len(catalogue.publications[SHARED].dataset_keys) == 2
+
+
+def test_collections_selecting_a_proposal_harvest_its_dois_only(double, hoa, tmp_path):
+    (tmp_path / "collections").mkdir()
+    text = (REPO / "collections" / "hoa.yml").read_text(encoding="utf-8")
+    (tmp_path / "collections" / "hoa.yml").write_text(text.replace("select:\n", "select:\n  investigations: [md1373]\n"))
+    report = harvest(_options(double, tmp_path))
+    expected = {p.text("pid") for p in hoa.of_kind("dataPublication")
+                if any(hoa.by_id[hoa.by_id[link.ref("dataset").id].ref("investigation").id].text("name") == "md1373"
+                       for link in hoa.by_id[p.ref("content").id].many("dataCollectionDatasets"))}
+    assert set(report.changes.new) == expected and len(expected) == 1
+
+
 def test_the_same_harvest_writes_the_same_bytes(double, few, tmp_path):
     harvest(_options(double, few))
     other = tmp_path / "again.xml"
