@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -125,6 +126,7 @@ def _harvest(args: argparse.Namespace) -> int:
                              password=os.environ.get("ATLASGEN_PASSWORD"), authenticator=args.authenticator,
                              timeout=args.timeout, retries=args.retries)
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
+    logging.basicConfig(level=logging.ERROR if args.quiet else logging.WARNING, format="%(message)s")
     report = harvest(options, log)
     changes = report.changes
     print(f"{report.snapshot}: {len(changes.new)} new, {len(changes.changed)} changed, {len(changes.removed)} removed "

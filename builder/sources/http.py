@@ -10,7 +10,8 @@ taken for "no data".
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+import logging
+from typing import Any
 
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -19,6 +20,7 @@ from ..errors import HarvestError, Location, Problem
 
 BACKOFF_SECONDS = 0.5  # first wait; doubles on each retry
 MAX_BACKOFF_SECONDS = 10.0
+log = logging.getLogger(__name__)  # each retry is a warning: the command shows them unless --quiet
 
 
 class Transient(Exception):
@@ -34,10 +36,9 @@ class Refused(HarvestError):
 
 
 class JsonClient:
-    def __init__(self, base_url: str, timeout: float, retries: int, log: Callable[[str], None] = lambda m: None):
+    def __init__(self, base_url: str, timeout: float, retries: int):
         self.base_url = base_url.rstrip("/")
         self.retries = retries
-        self.log = log
         self.http = httpx.Client(timeout=timeout, headers={"Accept": "application/json"})
 
     def close(self) -> None:
@@ -82,7 +83,7 @@ class JsonClient:
             raise self._transient(url, params, f"the answer is not complete JSON ({error})") from None
 
     def _transient(self, url: str, params: dict[str, str] | None, message: str) -> Transient:
-        self.log(f"{_shown(url, params)}: {message}; trying again")
+        log.warning("%s: %s; trying again", _shown(url, params), message)
         return Transient(message)
 
 

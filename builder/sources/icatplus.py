@@ -41,8 +41,8 @@ FACILITY = "ESRF"
 Model = TypeVar("Model")
 
 
-def harvest_icatplus(request: HarvestRequest, log: Callable[[str], None] = lambda message: None) -> Harvest:
-    client = JsonClient(request.url, request.timeout, request.retries, log)
+def harvest_icatplus(request: HarvestRequest) -> Harvest:
+    client = JsonClient(request.url, request.timeout, request.retries)
     try:
         service = IcatPlus(client, request)
         return _harvest(service, request)

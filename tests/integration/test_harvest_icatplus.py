@@ -160,11 +160,13 @@ def test_the_same_harvest_writes_the_same_bytes(double, few, tmp_path):
 
 
 @pytest.mark.parametrize("fault", ["500", "reset", "slow", "truncated"])
-def test_passing_faults_are_retried_and_the_harvest_succeeds(double, few, fault):
+def test_passing_faults_are_retried_and_the_harvest_succeeds(double, few, fault, caplog):
     double.fail(fault, route="/datasets", times=2)
     report = harvest(_options(double, few, timeout=0.5))
     assert sorted(report.changes.new) == sorted(SELECTED)
     assert sum("/datasets" in p for p in double.paths) == len(SELECTED) + 2
+    retries = [r.getMessage() for r in caplog.records if "trying again" in r.getMessage()]
+    assert len(retries) == 2 and all("/datasets?skip=0&limit=100" in message for message in retries)
 
 
 @pytest.mark.parametrize("fault, message", [
