@@ -15,13 +15,14 @@ previous one wrote.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
+from urllib.parse import quote
 from typing import Any, Callable, Iterable, TypeVar
 
 from icat_plus_client.models.datacollection import Datacollection
 from icat_plus_client.models.datafile import Datafile
 from icat_plus_client.models.dataset import Dataset
+from icat_plus_client.models.facility import Facility
 from icat_plus_client.models.investigation import Investigation
 from icat_plus_client.models.sample import Sample
 from icat_plus_client.models.session import Session
@@ -37,7 +38,6 @@ from .request import Harvest, HarvestRequest
 
 READER = {"plugin": "db", "username": "reader", "password": "reader"}  # the public portals' anonymous account
 PAGE = 100  # items per request of a paged route
-FACILITY = "ESRF"
 Model = TypeVar("Model")
 
 
@@ -68,6 +68,10 @@ class IcatPlus:
             raise HarvestError(Problem(Location(f"{self.client.base_url}/session"), "the login answer has no sessionId"))
         return session.session_id
 
+    def where(self, route: str) -> str:
+        """A route as error messages show it: the session id is a credential."""
+        return f"{self.client.base_url}{route}".replace(f"/catalogue/{self.session_id}/", "/catalogue/{sessionId}/")
+
     def catalogue(self, route: str, params: dict[str, str]) -> Any:
         """GET /catalogue/{sessionId}/{route}; an expired session (401/403) is renewed once."""
         try:
@@ -78,53 +82,77 @@ class IcatPlus:
             self.session_id = self._login()
             return self.client.get(f"/catalogue/{self.session_id}/{route}", params)
 
+    def facility(self) -> Facility:
+        """The facility ICAT+ serves: the first it lists."""
+        answer = self.client.get("/facilities")
+        if not isinstance(answer, list) or not answer:
+            raise HarvestError(Problem(Location(self.where("/facilities")), "expected a list of at least one facility"))
+        return _validated(Facility, answer[0], self.where("/facilities"))
+
     def data_collections(self) -> list[tuple[Datacollection, dict[str, Any]]]:
         """Every data collection with its raw item: the model lacks ICAT's `doi` field, the item has it."""
-        items = _pages(lambda page: self.catalogue("datacollection", page), "datacollection")
-        return [(_validated(Datacollection, item, "datacollection"), item) for item in items]
+        items = self._catalogue_pages("datacollection", {})
+        return [(_validated(Datacollection, item, self.where("/catalogue/{sessionId}/datacollection")), item)
+                for item in items]
 
     def doi_datasets(self, doi: str) -> list[tuple[Dataset, dict[str, Any]]]:
-        route = f"/doi/{doi}/datasets"
-        items = _pages(lambda page: self.client.get(route, page), route)
-        return [(_validated(Dataset, item, route), item) for item in items]
+        route = f"{_doi_path(doi)}/datasets"
+        items = self._pages(lambda page: self.client.get(route, page), route)
+        return [(_validated(Dataset, item, self.where(route)), item) for item in items]
 
     def datacite(self, doi: str) -> dict[str, Any]:
-        route = f"/doi/{doi}/json-datacite"
+        route = f"{_doi_path(doi)}/json-datacite"
         answer = self.client.get(route)
         if not isinstance(answer, dict) or not answer.get("doi") or not answer.get("titles"):
-            raise HarvestError(Problem(Location(f"{self.client.base_url}{route}"),
-                                       "expected DataCite JSON with 'doi' and 'titles'"))
+            raise HarvestError(Problem(Location(self.where(route)), "expected DataCite JSON with 'doi' and 'titles'"))
         return answer
 
     def investigations(self, **query: str) -> list[Investigation]:
-        items = _pages(lambda page: self.catalogue("investigation", {**query, **page}), "investigation")
-        return [_validated(Investigation, item, "investigation") for item in items]
+        return self._models(Investigation, "investigation", query)
 
     def samples(self, ids: Iterable[int]) -> list[Sample]:
-        query = {"sampleIds": ",".join(str(i) for i in sorted(set(ids)))}
-        items = _pages(lambda page: self.catalogue("samples", {**query, **page}), "samples")
-        return [_validated(Sample, item, "samples") for item in items]
+        return self._models(Sample, "samples", {"sampleIds": _id_list(ids)})
 
     def datasets(self, investigation_ids: Iterable[int]) -> list[Dataset]:
-        query = {"investigationIds": ",".join(str(i) for i in sorted(set(investigation_ids)))}
-        items = _pages(lambda page: self.catalogue("dataset", {**query, **page}), "dataset")
-        return [_validated(Dataset, item, "dataset") for item in items]
+        return self._models(Dataset, "dataset", {"investigationIds": _id_list(investigation_ids)})
 
     def datafiles(self, dataset_id: int) -> list[Datafile]:
-        items = _pages(lambda page: self.catalogue("datafile", {"datasetId": str(dataset_id), **page}), "datafile")
-        return [_validated(Datafile, item, "datafile") for item in items]
+        return self._models(Datafile, "datafile", {"datasetId": str(dataset_id)})
+
+    def _models(self, model: type[Model], route: str, query: dict[str, str]) -> list[Model]:
+        """Every item of a catalogue route filtered by `query`; no filter value at all is no item."""
+        if not all(query.values()):  # an empty id list would ask ICAT+ for everything the reader sees
+            return []
+        where = self.where(f"/catalogue/{{sessionId}}/{route}")
+        return [_validated(model, item, where) for item in self._catalogue_pages(route, query)]
+
+    def _catalogue_pages(self, route: str, query: dict[str, str]) -> list[dict[str, Any]]:
+        return self._pages(lambda page: self.catalogue(route, {**query, **page}), f"/catalogue/{{sessionId}}/{route}")
+
+    def _pages(self, fetch: Callable[[dict[str, str]], Any], route: str) -> list[dict[str, Any]]:
+        """Every item of a paged route: `skip`/`limit` until a page comes back short."""
+        items: list[dict[str, Any]] = []
+        while True:
+            page = fetch({"skip": str(len(items)), "limit": str(PAGE)})
+            if not isinstance(page, list) or not all(isinstance(item, dict) for item in page):
+                raise HarvestError(Problem(Location(self.where(route)),
+                                           f"expected a JSON list of objects, got {_kind_of(page)}"))
+            items += page
+            if len(page) < PAGE:
+                return items
 
 
-def _pages(fetch: Callable[[dict[str, str]], Any], route: str) -> list[dict[str, Any]]:
-    """Every item of a paged route: `skip`/`limit` until a page comes back short."""
-    items: list[dict[str, Any]] = []
-    while True:
-        page = fetch({"skip": str(len(items)), "limit": str(PAGE)})
-        if not isinstance(page, list) or not all(isinstance(item, dict) for item in page):
-            raise HarvestError(Problem(Location(route), f"expected a JSON list of objects, got {type(page).__name__}"))
-        items += page
-        if len(page) < PAGE:
-            return items
+def _doi_path(doi: str) -> str:
+    prefix, _, suffix = doi.partition("/")
+    return f"/doi/{quote(prefix, safe='')}/{quote(suffix, safe='')}"
+
+
+def _id_list(ids: Iterable[int | float]) -> str:
+    return ",".join(str(int(i)) for i in sorted(set(ids)))
+
+
+def _kind_of(page: Any) -> str:
+    return "a list with non-objects" if isinstance(page, list) else type(page).__name__
 
 
 def _validated(model: type[Model], item: Any, where: str) -> Model:
@@ -141,9 +169,9 @@ def _validated(model: type[Model], item: Any, where: str) -> Model:
 def _harvest(service: IcatPlus, request: HarvestRequest) -> Harvest:
     collections = _selected(service, request)
     since = _when(request.since) if request.since else None
-    changed = {doi: collection for doi, collection in collections.items()
-               if since is None or _when(collection.mod_time) > since}
-    converter = _Converter(EntityCollector(entity_id("facility", FACILITY)))
+    changed = {doi: collection for doi, collection in collections.items()  # no modTime: better fetched again
+               if since is None or collection.mod_time is None or _when(collection.mod_time) > since}
+    converter = _Converter(service.facility())
     for doi in sorted(changed):
         converter.add_doi(doi, service.datacite(doi), service.doi_datasets(doi), service)
     times = [icat_datetime(c.mod_time) for c in changed.values() if c.mod_time]
@@ -178,13 +206,16 @@ def _when(text: str | None) -> datetime:
 
 
 class _Converter:
-    def __init__(self, collector: EntityCollector):
-        self.collector = collector
+    def __init__(self, facility: Facility):
+        self.collector = collector = EntityCollector(entity_id("facility", facility.name))
         self.users: dict[str, dict[str, Any]] = {}  # user id -> the values its entity shares
-        facility = collector.facility_id
-        collector.add(Entity("facility", {"name": FACILITY}, facility))
+        values = {"name": facility.name, "fullName": facility.full_name, "url": facility.url,
+                  "description": facility.description}
+        collector.add(Entity("facility", {k: v for k, v in values.items() if v}, collector.facility_id))
+        facility_id = collector.facility_id
         collector.add(Entity("dataPublicationType", {"description": "Dataset with a DataCite DOI", "name": "Dataset",
-                                                     "facility": Ref(facility)}, entity_id("dataPublicationType", "Dataset")))
+                                                     "facility": Ref(facility_id)},
+                             entity_id("dataPublicationType", "Dataset")))
 
     def entities(self) -> list[Entity]:
         return self.collector.entities()
@@ -192,8 +223,7 @@ class _Converter:
     def add_doi(self, doi: str, datacite: dict[str, Any], datasets: list[tuple[Dataset, dict[str, Any]]],
                 service: IcatPlus) -> None:
         samples = {s.id: s for s in service.samples(d.sample_id for d, _ in datasets if d.sample_id is not None)}
-        proposals = {i.id: i for i in service.investigations(ids=",".join(sorted({str(d.investigation.id)
-                                                                                  for d, _ in datasets})))}
+        proposals = {i.id: i for i in service.investigations(ids=_id_list(d.investigation.id for d, _ in datasets))}
         links = []
         for dataset, item in datasets:
             investigation = self._investigation(proposals.get(dataset.investigation.id), dataset)

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from builder.snapshot import Entity, Snapshot
 
@@ -39,6 +39,7 @@ class IcatPlusDouble:
     def __init__(self, snapshot: Snapshot, slow_seconds: float = 2.0):
         self.slow_seconds = slow_seconds
         self.faults: list[Fault] = []
+        self.replaced: dict[str, Any] = {}
         self.sessions: set[str] = set()
         self.logins = 0
         self.paths: list[str] = []
@@ -64,6 +65,10 @@ class IcatPlusDouble:
         assert kind in FAULTS, kind
         with self._lock:
             self.faults.append(Fault(kind, route, times))
+
+    def answer_instead(self, route: str, answer: Any) -> None:
+        """Requests whose path contains `route` get `answer` (as JSON), whatever they asked."""
+        self.replaced[route] = answer
 
     def expire_sessions(self) -> None:
         with self._lock:
@@ -94,6 +99,8 @@ class IcatPlusDouble:
         self.samples: dict[int, dict[str, Any]] = {}
         self.investigations: dict[int, dict[str, Any]] = {}
         self.datafiles: dict[int, list[dict[str, Any]]] = {}
+        self.facilities = [{"name": f.text("name"), "fullName": f.text("fullName"), "url": f.text("url")}
+                           for f in snapshot.of_kind("facility")]
         for dataset in snapshot.of_kind("dataset"):
             self.datasets.append(self._dataset(dataset))
         for datafile in snapshot.of_kind("datafile"):
@@ -162,7 +169,7 @@ class IcatPlusDouble:
                                        for m in members]}
         rights = [p for p in collection.many("parameters")]
         self.datacite[doi] = {
-            "doi": doi, "url": f"https://doi.org/{doi}", "publisher": "ESRF",
+            "doi": doi, "url": f"https://doi.org/{doi}", "publisher": self.facilities[0]["fullName"],
             "titles": [{"title": publication.text("title")}],
             "creators": [self._creator(user) for user in sorted(publication.many("users"),
                                                                 key=lambda u: u.text("orderKey") or "")
@@ -184,11 +191,16 @@ class IcatPlusDouble:
     # ---- answering
 
     def answer(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        for route, answer in self.replaced.items():
+            if route in path:
+                return 200, answer
         if method == "POST" and path == "/session":
             return self._login(body)
+        if method == "GET" and path == "/facilities":
+            return 200, self.facilities
         doi_route = re.fullmatch(r"/doi/([^/]+/[^/]+)/(datasets|json-datacite)", path)
         if method == "GET" and doi_route:
-            doi, what = doi_route.groups()
+            doi, what = unquote(doi_route.group(1)), doi_route.group(2)
             if doi not in self.collections:
                 return 400, "DOI not found"
             return 200, _page(self.doi_datasets[doi], query) if what == "datasets" else self.datacite[doi]

@@ -60,7 +60,8 @@ def _facts(catalogue):
 
 def _citations(catalogue):
     """DataCite has no CRediT roles: the rest of a citation must survive."""
-    return {doi: (p.title, [(c.name, c.orcid, c.is_organisation) for c in p.creators], p.licence, p.dates)
+    return {doi: (p.title, [(c.name, c.orcid, c.is_organisation) for c in p.creators], p.licence, p.dates,
+                  p.publisher)
             for doi, p in catalogue.publications.items()}
 
 
@@ -86,7 +87,9 @@ def test_harvesting_into_the_embedded_snapshot_replaces_the_hoa_entities_and_kee
     assert report.changes.new == () and report.changes.removed == ()
     merged, before = catalogue_from_snapshot(read_snapshot(target)), catalogue_from_snapshot(read_snapshot(SNAPSHOT))
     assert set(merged.publications) == set(before.publications)
-    assert {k: v for k, v in _facts(merged).items()} == _facts(before)
+    assert _facts(merged) == _facts(before)
+    assert _citations(merged).keys() == _citations(before).keys()
+    assert all(_citations(merged)[doi][4] == "European Synchrotron Radiation Facility" for doi in SELECTED)
 
 
 def test_a_second_harvest_with_nothing_new_asks_only_for_the_list_and_writes_nothing(double, few):
@@ -185,6 +188,21 @@ def test_lasting_faults_fail_clearly_and_leave_the_snapshot_as_it_was(double, fe
     assert "gave up after 3 tries" in str(caught.value)
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["snapshot.xml"]
+
+
+def test_an_answer_of_the_wrong_shape_is_an_error_not_an_empty_list(double, few):
+    double.answer_instead("/datacollection", {"message": "maintenance"})
+    with pytest.raises(HarvestError, match=r"/catalogue/\{sessionId\}/datacollection: expected a JSON list of objects, "
+                                           r"got dict"):
+        harvest(_options(double, few))
+    assert not (few / "catalogue" / "snapshot.xml").exists()
+
+
+def test_an_item_the_icat_plus_model_rejects_names_the_route(double, few):
+    broken = {key: value for key, value in double.doi_datasets[SHARED][0].items() if key != "investigation"}
+    double.answer_instead(f"/doi/{SHARED}/datasets", [broken])
+    with pytest.raises(HarvestError, match=f"/doi/{SHARED}/datasets: an answer does not match ICAT\\+'s Dataset"):
+        harvest(_options(double, few))
 
 
 def test_an_expired_session_is_renewed_once(double, few):
