@@ -57,23 +57,25 @@ def merge(previous: Snapshot, harvested: Snapshot, dois: Iterable[str], scope: s
     kept_dois = {normalise_doi(doi) for doi in dois}
     removed = sorted(doi for doi in old_dois if doi not in kept_dois and (scope is None or doi in scope))
     dropped = _removed_entities(previous, [old_dois[doi] for doi in removed], incoming)
-    replaced = set(incoming)
-    parents = _parent_ids(previous, replaced | dropped)
-    hanging = {entity.id for entity in previous.entities
-               if entity.id not in incoming and parents.get(id(entity)) in (replaced | dropped)}
+    parents = _parent_ids(previous, set(incoming) | dropped)
+    hanging = [entity for entity in previous.entities if entity.id not in incoming and id(entity) in parents]
+    hanging_objects = {id(entity) for entity in hanging}  # by identity: a part may have no id
     kept = [incoming.get(entity.id, entity)  # type: ignore[arg-type]
-            for entity in previous.entities if entity.id not in dropped and entity.id not in hanging]
-    previous_ids = {entity.id for entity in previous.entities}
-    entities = kept + [entity for entity in harvested.entities if entity.id not in previous_ids]
-    merged = Snapshot(head, entities, previous.path)
+            for entity in previous.entities if entity.id not in dropped and id(entity) not in hanging_objects]
+    merged = Snapshot(head, kept + [e for e in harvested.entities if e.id not in previous.by_id], previous.path)
     _check_references(merged, harvested.path)
     touched = {key for key, entity in incoming.items()
                if key not in previous.by_id or _shape(previous.by_id[key]) != _shape(entity)}
-    touched |= {parents[id(entity)] for entity in previous.entities if entity.id in hanging}
-    new = sorted(doi for doi in _publications(merged) if doi not in old_dois)
-    changed = sorted(doi for doi, publication in _publications(merged).items()
+    touched |= {parents[id(entity)] for entity in hanging}
+    return Merged(merged, _changes(old_dois, _publications(merged), merged, touched, removed))
+
+
+def _changes(old_dois: dict[str, Entity], new_dois: dict[str, Entity], merged: Snapshot, touched: set[str],
+             removed: list[str]) -> Changes:
+    new = sorted(doi for doi in new_dois if doi not in old_dois)
+    changed = sorted(doi for doi, publication in new_dois.items()
                      if doi in old_dois and _ids_of_doi(merged, publication) & touched)
-    return Merged(merged, Changes(tuple(new), tuple(changed), tuple(removed)))
+    return Changes(tuple(new), tuple(changed), tuple(removed))
 
 
 def _by_id(harvested: Snapshot) -> dict[str, Entity]:
