@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 
 from .build import BuildOptions, build
 from .errors import AtlasError
 from .export import ExportOptions, ExportReport, export_datacite
+from .harvest import SOURCES, HarvestOptions, harvest
 from .serve import make_server
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+UNCHANGED_ON_ERROR = {"build": "Nothing was written; the previous site is unchanged.",
+                      "harvest": "Nothing was written; the previous snapshot is unchanged."}
 
 BUILD_EXAMPLES = """examples:
   atlasgen build                         every site in site_config/, from the embedded snapshot
@@ -28,6 +33,13 @@ EXPORT_EXAMPLES = """examples:
   atlasgen export datacite                     every DOI of the embedded snapshot, into exports/datacite/
   atlasgen export datacite --collection hoa    only the DOIs of the Human Organ Atlas
   atlasgen export datacite --out /tmp/datacite --json
+"""
+HARVEST_EXAMPLES = """examples:
+  atlasgen harvest --source icatplus                 what changed at https://icatplus.esrf.fr since the last harvest
+  atlasgen harvest --source icatplus --report changes.json
+  atlasgen harvest --source hoa --url catalogue/sources/hoa-metadata-2.0.0
+  atlasgen harvest --source dump --url other.xml --snapshot merged.xml
+The password of --username comes from the ATLASGEN_PASSWORD environment variable.
 """
 SERVE_EXAMPLES = """examples:
   atlasgen serve hoa                     http://127.0.0.1:8000/
@@ -45,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except AtlasError as error:
         print(f"error: {error.report()}", file=sys.stderr)
-        if args.command == "build":
-            print("Nothing was written; the previous site is unchanged.", file=sys.stderr)
+        if args.command in UNCHANGED_ON_ERROR:
+            print(UNCHANGED_ON_ERROR[args.command], file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
@@ -81,6 +93,23 @@ def _parser() -> argparse.ArgumentParser:
     datacite_parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     datacite_parser.add_argument("--no-cache", action="store_true", help="parse the snapshot even if it is cached")
     datacite_parser.set_defaults(run=_export_datacite)
+
+    harvest_parser = commands.add_parser("harvest", help="update the snapshot from a source",
+                                         description="Update a snapshot with what a source has new or changed.",
+                                         epilog=HARVEST_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    harvest_parser.add_argument("--source", required=True, choices=sorted(SOURCES))
+    harvest_parser.add_argument("--url", help="service URL (icatplus default: https://icatplus.esrf.fr), "
+                                              "or the file (dump) or folder (hoa) to read")
+    harvest_parser.add_argument("--snapshot", type=Path, help="snapshot to update (default: the embedded one)")
+    harvest_parser.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
+    harvest_parser.add_argument("--report", type=Path, help="write the new, changed and removed DOIs here as JSON")
+    harvest_parser.add_argument("--full", action="store_true", help="ask for everything, not only what changed")
+    harvest_parser.add_argument("--username", help="log in as this user (default: anonymous)")
+    harvest_parser.add_argument("--authenticator", default="anon", help="ICAT authenticator plugin of --username")
+    harvest_parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
+    harvest_parser.add_argument("--retries", type=int, default=4, help="further tries after a failure (default: 4)")
+    harvest_parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    harvest_parser.set_defaults(run=_harvest)
 
     serve_parser = commands.add_parser("serve", help="preview a built site", description="Serve a built site.",
                                        epilog=SERVE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -128,6 +157,19 @@ def _print_export(report: ExportReport) -> None:
     print(f"{len(report.exported)} valid DataCite records -> {report.output}")
     if report.invalid:
         print(f"{len(report.invalid)} invalid, not exported (problems above)")
+
+def _harvest(args: argparse.Namespace) -> int:
+    options = HarvestOptions(source=args.source, url=args.url, project=args.project, snapshot=args.snapshot,
+                             report=args.report, full=args.full, username=args.username,
+                             password=os.environ.get("ATLASGEN_PASSWORD"), authenticator=args.authenticator,
+                             timeout=args.timeout, retries=args.retries)
+    log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
+    logging.basicConfig(level=logging.ERROR if args.quiet else logging.WARNING, format="%(message)s")
+    report = harvest(options, log)
+    changes = report.changes
+    print(f"{report.snapshot}: {len(changes.new)} new, {len(changes.changed)} changed, {len(changes.removed)} removed "
+          f"DOIs" + ("" if report.written else " (unchanged)"))
+    return EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -26,6 +26,12 @@ def entity_id(kind: str, *parts: str) -> str:
     return "_".join([kind[0].upper() + kind[1:]] + cleaned)
 
 
+def technique_id(name: str) -> str:
+    """By the short name in parentheses when there is one: `Technique_HiP-CT`."""
+    short = re.search(r"\(([^)]+)\)\s*$", name)
+    return entity_id("technique", short.group(1) if short else name)
+
+
 def icat_datetime(value: date | datetime | str) -> str:
     """ICAT's dateTime form; a plain date becomes midnight UTC."""
     if isinstance(value, str):

@@ -16,9 +16,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..errors import Location, Problem, SnapshotError
+from ..errors import HarvestError, Location, Problem, SnapshotError
 from ..snapshot import Entity, Head, Ref, Snapshot
-from .entities import EntityCollector, entity_id, icat_datetime, snapshot_date
+from .dump import dois_of
+from .entities import EntityCollector, entity_id, icat_datetime, snapshot_date, technique_id
+from .request import Harvest, HarvestRequest
 
 FACILITY = {"name": "ESRF", "fullName": "European Synchrotron Radiation Facility", "url": "https://www.esrf.fr/"}
 # The HOA portal publishes every dataset under CC BY 4.0; DOI_rights holds "name,identifier,URL".
@@ -87,6 +89,19 @@ DONOR_PARAMETERS = {
 VOLUME_FORMATS = {"n5": "N5", "zarr": "OME-Zarr", "zarr2": "OME-Zarr", "zarr3": "OME-Zarr", "precomputed": "Precomputed"}
 
 
+# ---------------------------------------------------------------- the `hoa` source
+
+
+def harvest_hoa(request: HarvestRequest) -> Harvest:
+    """Every record of a folder of HOA metadata JSON (or a hoa-tools wheel): a file has no change times."""
+    try:
+        records = [record for _, record in read_records(Path(request.url))]
+    except SnapshotError as error:
+        raise HarvestError(error.problems) from None
+    snapshot = hoa_snapshot(records, service=request.url)
+    return Harvest(snapshot, dois_of(snapshot))
+
+
 # ---------------------------------------------------------------- reading records
 
 
@@ -119,12 +134,13 @@ def _parse(name: str, raw: bytes) -> dict[str, Any]:
 # ---------------------------------------------------------------- conversion
 
 
-def hoa_snapshot(records: Iterable[dict[str, Any]], date: str | None = None) -> Snapshot:
+def hoa_snapshot(records: Iterable[dict[str, Any]], date: str | None = None, service: str | None = None) -> Snapshot:
     """Convert HOA records to a snapshot; the same records always give the same snapshot."""
     records = list(records)
     collector = EntityCollector(entity_id("facility", FACILITY["name"]))
     add_hoa_records(collector, records)
-    head = Head(date=date or snapshot_date(r["scan"]["date"] for r in records), generator="atlasgen HOA metadata importer")
+    head = Head(date=date or snapshot_date(r["scan"]["date"] for r in records), generator="atlasgen HOA metadata importer",
+                service=service)
     return Snapshot(head, collector.entities())
 
 
@@ -164,9 +180,7 @@ class _Converter:
                                          entity_id("instrument", beamline)))
 
     def _technique(self, name: str) -> Ref:
-        short = re.search(r"\(([^)]+)\)\s*$", name)
-        return self.collector.add(Entity("technique", {"description": name, "name": name},
-                                         entity_id("technique", short.group(1) if short else name)))
+        return self.collector.add(Entity("technique", {"description": name, "name": name}, technique_id(name)))
 
     def _format(self, scheme: str) -> Ref:
         name = VOLUME_FORMATS[scheme]
