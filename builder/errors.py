@@ -74,3 +74,7 @@ class BuildError(AtlasError):
     """The inputs are valid on their own but cannot make one consistent site."""
 
     kind = "build"
+
+
+class HarvestError(AtlasError):
+    """A source could not be harvested: the previous snapshot is unchanged."""
