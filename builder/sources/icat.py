@@ -130,19 +130,33 @@ def _slices(values: Iterable[T]) -> list[list[T]]:
 # ---------------------------------------------------------------- talking to ICAT
 
 
+class _Client(icat.Client):
+    """python-icat's Client, with the timeout applied to every request from the first (the WSDL).
+
+    suds applies options in the order given, and python-icat gives its transport last: the new
+    transport's default timeout (90 s) would replace the one asked for.
+    """
+
+    def set_options(self, **kwargs: Any) -> None:
+        transport = kwargs.pop("transport", None)
+        if transport is not None:
+            super().set_options(transport=transport)
+        super().set_options(**kwargs)
+
+
 class _Session:
     """A logged-in python-icat client whose calls are retried and whose failures are HarvestErrors."""
 
     def __init__(self, request: HarvestRequest, backoff: Backoff):
         self.request = request
         self.backoff = backoff
-        self.client: icat.Client | None = None
+        self.client: _Client | None = None
         self.api_version: str | None = None
 
     def __enter__(self) -> _Session:
         # cache=None: always the server's current WSDL, never one suds kept on disk from an earlier run
         self.client = self._retried("reading the WSDL and entity types",
-                                    lambda: icat.Client(self.request.url, timeout=self.request.timeout, cache=None))
+                                    lambda: _Client(self.request.url, timeout=self.request.timeout, cache=None))
         self.api_version = str(self.client.apiversion)
         self._login()
         return self
@@ -199,7 +213,7 @@ class _Session:
     def _retried(self, what: str, action: Callable[[], T]) -> T:
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.request.retries + 1),
-            wait=tenacity.wait_exponential_jitter(initial=self.backoff.first, max=self.backoff.longest,
+            wait=tenacity.wait_exponential_jitter(multiplier=self.backoff.first, max=self.backoff.longest,
                                                   jitter=self.backoff.jitter),
             retry=tenacity.retry_if_exception(_transient), reraise=True)
         try:

@@ -79,6 +79,10 @@ class IcatDouble:
         with self._lock:
             self._faults.append(_Fault(kind, operation, times))
 
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
     def touch(self, bean: str, when: datetime, **attributes: Any) -> int:
         """Set the modTime of the objects with these attribute values, as an update in ICAT would."""
         found = self.store.matching(bean, **attributes)
