@@ -5,8 +5,9 @@ operations a Client calls (getApiVersion, getEntityNames, getEntityInfo,
 login, logout, refresh, getRemainingMinutes, getUserName, search) with the
 envelopes ICAT sends, and answers a search from the objects of a snapshot.
 Faults can be switched on for the next requests: an HTTP 500 page, a 403
-page, a connection reset, an answer slower than the client's timeout, a
-truncated XML answer, and an expired session (ICAT's SESSION fault).
+page, ICAT's INTERNAL fault, a connection reset, an answer slower than the
+client's timeout, a truncated XML answer, and an expired session (ICAT's
+SESSION fault).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from tests.doubles.icat_wsdl import NS, EntityType, entity_types, schema_documen
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 API_VERSION = "5.0.1"
-FAULTS = ("http500", "forbidden", "reset", "slow", "truncated", "session")
+FAULTS = ("http500", "internal", "forbidden", "reset", "slow", "truncated", "session")
 ERROR_PAGE = ("<html><head><title>{code} {reason}</title></head><body><h1>{code} {reason}</h1>"
               "<p>The proxy in front of ICAT could not serve the request.</p></body></html>")
 
@@ -306,6 +307,8 @@ def _handler(double: IcatDouble) -> type[BaseHTTPRequestHandler]:
             if fault == "session":
                 double.expire_sessions()
             try:
+                if fault == "internal":  # what ICAT answers when its database fails
+                    raise IcatFault("INTERNAL", "Connection to the database was lost")
                 reply = _envelope(double.answer(operation, arguments))
             except IcatFault as error:
                 self._send(500, _fault_envelope(error))

@@ -97,11 +97,14 @@ def _field(element: etree._Element) -> Field:
 
 
 def _constraint(reference: etree._Element | None) -> tuple[str, ...]:
-    """The key attributes a dump may reference an entity by are its uniqueness constraint."""
+    """The key attributes a dump may reference an entity by are its uniqueness constraint.
+
+    Except a DOI, which a dump may also reference by but which ICAT never constrains.
+    """
     if reference is None:
         return ()
     names = [a.get("name").split(".")[0] for a in reference.iter(f"{XSD}attribute")]
-    return tuple(dict.fromkeys(n for n in names if n not in ("ref", "id")))
+    return tuple(dict.fromkeys(n for n in names if n not in ("ref", "id", "doi")))
 
 
 # ---------------------------------------------------------------- documents

@@ -146,8 +146,10 @@ def test_a_deleted_publication_is_missing_from_the_doi_list(fresh_server, hoa_do
 # ---------------------------------------------------------------- faults
 
 
-@pytest.mark.parametrize("fault", ["http500", "reset", "slow", "truncated"])
-@pytest.mark.parametrize("operation", ["search", "wsdl"])
+@pytest.mark.parametrize("fault, operation", [
+    *((fault, operation) for fault in ("http500", "reset", "slow", "truncated") for operation in ("search", "wsdl")),
+    ("internal", "search"),
+])
 def test_a_transient_fault_is_retried_until_the_harvest_succeeds(icat_server, hoa_dois, fault, operation):
     before = icat_server.calls[operation]
     icat_server.inject(fault, times=2, operation=operation)
@@ -163,6 +165,7 @@ def test_a_transient_fault_is_retried_until_the_harvest_succeeds(icat_server, ho
     ("reset", "Connection reset by peer"),
     ("slow", "no answer within the timeout"),
     ("truncated", "the answer is not well-formed XML"),
+    ("internal", "ICATInternalError: Connection to the database was lost"),
 ])
 def test_a_fault_that_lasts_fails_with_the_server_and_the_reason(icat_server, hoa_dois, fault, reason):
     icat_server.inject(fault, times=3, operation="search")
