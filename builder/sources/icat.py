@@ -43,8 +43,9 @@ DATASET_INCLUDES = ("type", "parameters.type", "datafiles.datafileFormat", "data
                     "investigation.facility", "investigation.type", "investigation.parameters.type",
                     "investigation.investigationUsers.user", "investigation.investigationInstruments.instrument",
                     "investigation.keywords")
-# What may change under a publication, as paths from it: any of them newer than `since` makes it changed.
-CHANGE_PATHS = ("", "users", "relatedItems", "content", "content.parameters", "content.dataCollectionDatasets.dataset",
+# What may change under a publication, as paths from it: any of them newer than `since` makes it changed
+# (as does the publication's own modTime, which the list of publications brings).
+CHANGE_PATHS = ("users", "relatedItems", "content", "content.parameters", "content.dataCollectionDatasets.dataset",
                 "content.dataCollectionDatasets.dataset.parameters", "content.dataCollectionDatasets.dataset.datafiles",
                 "content.dataCollectionDatasets.dataset.sample")
 T = TypeVar("T")
@@ -61,9 +62,10 @@ class Backoff:
 
 def harvest_icat(request: HarvestRequest, backoff: Backoff = Backoff()) -> Harvest:
     """Harvest the public data publications of an ICAT server; see the module's description."""
+    since = _since(request)
     with _Session(request, backoff) as session:
         listed = _listed_publications(session, request)
-        changed = _changed(session, listed, request.since)
+        changed = _changed(session, listed, since)
         converter = EntityConverter()
         publications = session.search_ids("DataPublication", sorted(changed), PUBLICATION_INCLUDES)
         for publication in publications:
@@ -72,7 +74,7 @@ def harvest_icat(request: HarvestRequest, backoff: Backoff = Backoff()) -> Harve
                               for link in publication.content.dataCollectionDatasets if link.dataset})
         for dataset in session.search_ids("Dataset", dataset_ids, DATASET_INCLUDES):
             converter.add(dataset)
-    newest = [when for when in (converter.newest, _parsed(request.since)) if when is not None]
+    newest = [when for when in (converter.newest, since) if when is not None]
     date = max(newest).astimezone(timezone.utc).isoformat() if newest else icat_datetime("1970-01-01")
     head = Head(date=date, generator=GENERATOR, service=request.url, apiversion=session.api_version)
     return Harvest(Snapshot(head, converter.entities(), path=request.url),
@@ -95,22 +97,27 @@ def _listed_publications(session: _Session, request: HarvestRequest) -> dict[int
     return found
 
 
-def _changed(session: _Session, listed: dict[int, Any], since: str | None) -> set[int]:
-    """The ids of the listed publications that are new, or have anything under them modified after `since`."""
-    when = _parsed(since)
+def _changed(session: _Session, listed: dict[int, Any], when: datetime | None) -> set[int]:
+    """The ids of the listed publications that are new, or have anything under them modified after `when`."""
     if when is None:
         return set(listed)
     literal = "> {ts %s}" % when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
     changed = {key for key, publication in listed.items() if _aware(publication.modTime) > when}
-    for path in CHANGE_PATHS[1:]:
+    for path in CHANGE_PATHS:
         changed.update(p.id for p in session.search(
             lambda client: Query(client, "DataPublication", order=["id"], aggregate="DISTINCT",
                                  conditions={f"{path}.modTime": literal})))
     return changed & set(listed)
 
 
-def _parsed(since: str | None) -> datetime | None:
-    return _aware(datetime.fromisoformat(since)) if since else None
+def _since(request: HarvestRequest) -> datetime | None:
+    if not request.since:
+        return None
+    try:
+        return _aware(datetime.fromisoformat(request.since))
+    except ValueError:
+        raise HarvestError(Problem(Location(request.url), f"ICAT: since: expected an ICAT dateTime such as "
+                                                         f"2026-02-01T00:00:00+00:00, got {request.since!r}")) from None
 
 
 def _aware(when: datetime) -> datetime:

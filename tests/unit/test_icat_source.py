@@ -10,6 +10,7 @@ import icat.exception
 import pytest
 from lxml import etree
 
+from builder.errors import HarvestError
 from builder.icatschema import icat_schema
 from builder.records import catalogue_from_snapshot
 from builder.snapshot import read_snapshot
@@ -67,6 +68,13 @@ def test_a_doi_with_a_quote_is_asked_for_quoted_and_simply_not_found(server):
     result = harvest_icat(HarvestRequest(server.url, dois=("10.1/o'brien",), timeout=5), backoff=QUICK)
     assert result.dois == () and result.snapshot.entities == []
     assert "o.pid IN ('10.1/o''brien')" in server.queries[-1]
+
+
+def test_a_since_that_is_no_date_is_refused_before_any_request(server):
+    calls = sum(server.calls.values())
+    with pytest.raises(HarvestError, match="since: expected an ICAT dateTime .* got 'yesterday'"):
+        harvest_icat(HarvestRequest(server.url, since="yesterday"), backoff=QUICK)
+    assert sum(server.calls.values()) == calls
 
 
 @pytest.mark.parametrize("query", [
