@@ -21,7 +21,6 @@ from typing import Any, Callable, Iterable, TypeVar
 
 import icat
 import icat.exception
-import suds
 import suds.transport
 import tenacity
 from icat.query import Query
@@ -258,7 +257,7 @@ def _described(error: BaseException) -> str:
         return f"HTTP {status} {reason}"
     if isinstance(error, xml.sax.SAXParseException):
         return f"the answer is not well-formed XML, truncated or not SOAP ({error.getMessage()})"
-    if isinstance(error, (TimeoutError,)) or "timed out" in str(error):
+    if isinstance(error, TimeoutError) or "timed out" in str(error):
         return f"no answer within the timeout ({error})"
     if isinstance(error, icat.exception.ICATError):
         return f"{type(error).__name__}: {error.message}"

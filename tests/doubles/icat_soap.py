@@ -326,10 +326,9 @@ def _handler(double: IcatDouble) -> type[BaseHTTPRequestHandler]:
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 self.connection.close()
                 self.close_connection = True
-            elif kind == "slow":  # the answer comes, but after the client gave up
-                time.sleep(double.slow_seconds)
-                return kind
             else:
+                if kind == "slow":  # the answer comes, but after the client gave up
+                    time.sleep(double.slow_seconds)
                 return kind
             return True
 
