@@ -39,6 +39,7 @@ HARVEST_EXAMPLES = """examples:
   atlasgen harvest --source icatplus --report changes.json
   atlasgen harvest --source hoa --url catalogue/sources/hoa-metadata-2.0.0
   atlasgen harvest --source dump --url other.xml --snapshot merged.xml
+  atlasgen harvest --source icat --url https://icat.example.org --username reader --authenticator db
 The password of --username comes from the ATLASGEN_PASSWORD environment variable.
 """
 SERVE_EXAMPLES = """examples:

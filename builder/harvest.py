@@ -31,6 +31,7 @@ from .yamlfile import load_yaml
 SOURCES = {
     "dump": "dump:harvest_dump",
     "hoa": "hoa:harvest_hoa",
+    "icat": "icat:harvest_icat",
     "icatplus": "icatplus:harvest_icatplus",
 }
 DEFAULT_URLS = {"icatplus": "https://icatplus.esrf.fr"}
