@@ -12,7 +12,7 @@ def test_publish_replaces_the_old_site_in_one_step(tmp_path):
     output.write("datasets/a/index.html", "a")
     output.publish()
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()) == [
-        "datasets/a/index.html", "index.html"]
+        ".atlasgen-manifest.json", "datasets/a/index.html", "index.html"]
     assert [p.name for p in target.parent.iterdir()] == ["hoa"]  # no temporary folders left
 
 
