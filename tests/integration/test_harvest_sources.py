@@ -75,7 +75,7 @@ def test_a_missing_dump_is_an_error_naming_it(embedded):
 def test_file_sources_need_a_url_and_sources_must_exist(embedded):
     with pytest.raises(HarvestError, match="the dump source needs --url"):
         harvest(HarvestOptions(source="dump", project=embedded))
-    with pytest.raises(HarvestError, match="unknown source 'icatx': expected one of dump, hoa, icatplus"):
+    with pytest.raises(HarvestError, match="unknown source 'icatx': expected one of dump, hoa, icat, icatplus"):
         harvest(HarvestOptions(source="icatx", project=embedded))
 
 
