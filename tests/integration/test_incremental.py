@@ -104,8 +104,13 @@ def previous(first_site, tmp_path) -> Path:
 
 
 def rebuilt(project: Path, previous: Path, snapshot: Path, tmp_path: Path):
-    """Rebuild incrementally over `previous` and in full into an empty folder; the two sites must be equal."""
+    """Rebuild over `previous` incrementally, and over a copy of it in full; the two sites must be equal.
+
+    The full build starts from the same published site because a site keeps what it published (its DOIs'
+    tombstones); only the files carried over may differ, and must not.
+    """
     before = inodes(previous / "hoa")
+    shutil.copytree(previous / "hoa", tmp_path / "full" / "hoa")
     report = run(project, previous, snapshot)
     full = run(project, tmp_path / "full", snapshot, incremental=False)
     assert tree_hashes(previous / "hoa") == tree_hashes(tmp_path / "full" / "hoa")
@@ -129,11 +134,13 @@ def test_a_new_dataset_and_doi_write_their_pages_and_carry_over_the_rest(project
     assert site.carried > site.files * 4 // 5
 
 
-def test_a_vanished_dataset_loses_its_pages(project, previous, tmp_path):
+def test_a_vanished_dataset_loses_its_pages_and_its_doi_keeps_a_tombstone(project, previous, tmp_path):
     site, _, written, gone = rebuilt(project, previous, snapshot_without(tmp_path / "fewer.xml"), tmp_path)
-    assert {f"datasets/{KNOWN}/index.html", f"doi/{KNOWN_DOI}/index.html"} <= gone
+    assert f"datasets/{KNOWN}/index.html" in gone
     assert not (previous / "hoa" / "datasets" / KNOWN).exists()
-    assert site.removed == len(gone)
+    assert f"doi/{KNOWN_DOI}/index.html" in written
+    assert "withdrawn" in (previous / "hoa" / "doi" / KNOWN_DOI / "index.html").read_text().lower()
+    assert site.removed == len(gone) > 0
     assert f"datasets/{UNRELATED}/index.html" not in written
 
 
