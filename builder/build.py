@@ -174,7 +174,7 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
             with clock("render"):
                 for plan in plans:
                     output = OutputFolder(out_root / plan.site.name,
-                                          previous[plan.site.name][0] if options.incremental else None)
+                                          previous[plan.site.name][0] if options.incremental else None, manifest=True)
                     outputs.append((plan, output))
                     renderers.append(_render(plan, catalogue, project, output, image_cache, options.quiet,
                                              citations, dataset_sites if plan.site.config.doi_pages == "all" else {}))

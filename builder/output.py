@@ -30,8 +30,9 @@ AT_FDCWD = -100
 class OutputFolder:
     """A temporary folder that becomes `target` on publish(), or vanishes on discard()."""
 
-    def __init__(self, target: Path, previous: Manifest | None = None):
+    def __init__(self, target: Path, previous: Manifest | None = None, *, manifest: bool = False):
         self.target = target.resolve()
+        self.with_manifest = manifest  # publish a manifest of the files, for the next build to carry them over
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
         os.chmod(self.folder, 0o755)
@@ -96,8 +97,9 @@ class OutputFolder:
         return relative in self.hashes
 
     def publish(self, remove_old_in_background: bool = False) -> None:
-        """Write the manifest and swap the new site in; the previous one is removed, or left to a background `rm`."""
-        write_file(str(self.folder), MANIFEST_FILE, self.manifest().text().encode("utf-8"))
+        """Write the manifest (if kept) and swap the new folder in; the old one is removed, or left to a background `rm`."""
+        if self.with_manifest:
+            write_file(str(self.folder), MANIFEST_FILE, self.manifest().text().encode("utf-8"))
         if self.target.exists() and _exchange(self.folder, self.target):
             _remove(self.folder, remove_old_in_background)  # it now holds the previous site
             return

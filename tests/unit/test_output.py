@@ -13,8 +13,15 @@ def test_publish_replaces_the_old_site_in_one_step(tmp_path):
     output.write("datasets/a/index.html", "a")
     output.publish()
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()) == [
-        ".atlasgen-manifest.json", "datasets/a/index.html", "index.html"]
+        "datasets/a/index.html", "index.html"]  # a folder of exports: no manifest unless asked for
     assert [p.name for p in target.parent.iterdir()] == ["hoa"]  # no temporary folders left
+
+
+def test_a_site_folder_publishes_its_manifest_with_it(tmp_path):
+    output = OutputFolder(tmp_path / "hoa", manifest=True)
+    output.write("index.html", "new")
+    output.publish()
+    assert set(read_manifest(tmp_path / "hoa").files) == {"index.html"}
 
 
 def test_discard_leaves_the_old_site_untouched(tmp_path):
@@ -37,7 +44,7 @@ def test_first_publish_creates_the_folder(tmp_path):
 
 
 def published(target, files: dict[str, str]) -> None:
-    output = OutputFolder(target)
+    output = OutputFolder(target, manifest=True)
     for relative, text in files.items():
         output.write(relative, text)
     output.publish()
@@ -47,7 +54,7 @@ def test_a_file_with_the_same_bytes_is_carried_over_and_others_are_written(tmp_p
     target = tmp_path / "hoa"
     published(target, {"same.txt": "same", "changed.txt": "old", "gone.txt": "gone"})
     same_inode = (target / "same.txt").stat().st_ino
-    output = OutputFolder(target, read_manifest(target))
+    output = OutputFolder(target, read_manifest(target), manifest=True)
     output.write("same.txt", "same")
     output.write("changed.txt", "new")
     output.publish()
@@ -71,7 +78,7 @@ def test_writing_over_a_carried_file_leaves_the_published_one_alone(tmp_path):
 
 def test_a_page_is_carried_over_only_with_the_same_inputs(tmp_path):
     target = tmp_path / "hoa"
-    first = OutputFolder(target)
+    first = OutputFolder(target, manifest=True)
     first.write("page.html", "made from a")
     first.placed("page.html", "inputs-a", first.hashes["page.html"], carried=False)
     first.publish()
