@@ -18,6 +18,7 @@ from typing import Callable, Mapping
 from .cache import cached_catalogue, file_digest
 from .collections import Collection, load_collection
 from .errors import AtlasError, ConfigError, Location, Problem
+from .manifest import MANIFEST_FILE, Manifest, ManifestError, read_manifest
 from .output import OutputFolder
 from .progress import Progress
 from .records import Catalogue, catalogue_from_snapshot
@@ -70,6 +71,7 @@ class BuildOptions:
     out: Path | None = None  # folder holding one folder per site
     quiet: bool = False
     cache: bool = True  # keep loaded catalogues in .cache/atlasgen/
+    incremental: bool = True  # carry over the files of the previous site whose inputs are unchanged
 
 
 @dataclass
@@ -83,6 +85,9 @@ class SiteReport:
     images_processed: int = 0  # made in this build
     images_cached: int = 0  # found made in the cache
     images_seconds: float = 0.0
+    rendered: int = 0  # files made by this build
+    carried: int = 0  # files kept from the previous site, their inputs unchanged
+    removed: int = 0  # files of the previous site this one no longer has
     warnings: list[Problem] = field(default_factory=list)  # things worth fixing that did not stop the build
 
 
@@ -103,7 +108,8 @@ class BuildReport:
         return {"seconds": round(self.seconds, 3), "timings": self.timings, "catalogue_cached": self.catalogue_cached,
                 "warnings": [_problem_json(w) for w in self.all_warnings],
                 "sites": [{"name": s.name, "output": str(s.output), "pages": s.pages, "files": s.files,
-                           "datasets": s.datasets, "dois": s.dois,
+                           "datasets": s.datasets, "dois": s.dois, "rendered": s.rendered, "carried": s.carried,
+                           "removed": s.removed,
                            "images": {"processed": s.images_processed, "cached": s.images_cached,
                                       "seconds": round(s.images_seconds, 3)},
                            "warnings": [str(w) for w in s.warnings]} for s in self.sites]}
@@ -162,11 +168,13 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
     outputs: list[tuple[SitePlan, OutputFolder]] = []
     renderers: list[SiteRenderer] = []
     citations = CitationCache(project.root / CACHE_FOLDER / "citations" if options.cache else None)
+    previous = {plan.site.name: _previous_manifest(out_root / plan.site.name, project) for plan in plans}
     with _image_cache(project, options.cache) as image_cache:
         try:
             with clock("render"):
                 for plan in plans:
-                    output = OutputFolder(out_root / plan.site.name)
+                    output = OutputFolder(out_root / plan.site.name,
+                                          previous[plan.site.name][0] if options.incremental else None, manifest=True)
                     outputs.append((plan, output))
                     renderers.append(_render(plan, catalogue, project, output, image_cache, options.quiet,
                                              citations, dataset_sites if plan.site.config.doi_pages == "all" else {}))
@@ -179,11 +187,23 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
             raise
     for (plan, output), renderer in zip(outputs, renderers):
         images = renderer.images
+        manifest, problems = previous[plan.site.name]
+        removed = set(manifest.files) - set(output.hashes) if manifest else set()
         report.sites.append(SiteReport(plan.site.name, output.target, plan.page_count, len(output.hashes),
                                        len(plan.links.datasets), len(plan.dois), images.processed, images.cached,
-                                       images.seconds, renderer.warnings))
+                                       images.seconds, len(output.hashes) - len(output.carried), len(output.carried),
+                                       len(removed), (problems if options.incremental else []) + renderer.warnings))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _previous_manifest(folder: Path, project: Project) -> tuple[Manifest | None, list[Problem]]:
+    """What the published site at `folder` was made from; a site without a trusted manifest is built in full."""
+    try:
+        return read_manifest(folder), []
+    except ManifestError as error:
+        where = Location(project.shown(folder / MANIFEST_FILE))
+        return None, [Problem(where, f"{error}; building every file again")]
 
 
 def _load_catalogue(path: Path) -> Catalogue:

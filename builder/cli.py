@@ -28,6 +28,7 @@ BUILD_EXAMPLES = """examples:
   atlasgen build hoa                     only the Human Organ Atlas
   atlasgen build --snapshot new.xml      from another ICAT dump
   atlasgen build --out /tmp/sites --quiet --json
+  atlasgen build --full                  make every file again, ignoring the previous site
 """
 EXPORT_EXAMPLES = """examples:
   atlasgen export datacite                     every DOI of the embedded snapshot, into exports/datacite/
@@ -78,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     build_parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     build_parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     build_parser.add_argument("--no-cache", action="store_true", help="parse the snapshot even if it is cached")
+    build_parser.add_argument("--full", "--no-incremental", dest="full", action="store_true",
+                              help="make every file again instead of keeping those whose inputs are unchanged")
     build_parser.set_defaults(run=_build)
 
     export_parser = commands.add_parser("export", help="write metadata exports of every DOI",
@@ -124,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build(args: argparse.Namespace) -> int:
     options = BuildOptions(project=args.project, sites=tuple(args.sites), snapshot=args.snapshot, out=args.out,
-                           quiet=args.quiet or args.json, cache=not args.no_cache)
+                           quiet=args.quiet or args.json, cache=not args.no_cache, incremental=not args.full)
     log = (lambda message: None) if options.quiet else (lambda message: print(message, file=sys.stderr))
     report = build(options, log)
     for warning in report.all_warnings:
@@ -134,6 +137,7 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_OK
     for site in report.sites:
         print(f"built {site.name}: {site.datasets} datasets, {site.dois} DOI pages, {site.files} files -> {site.output}")
+        print(f"  files: {site.rendered} made, {site.carried} kept unchanged, {site.removed} removed")
         print(f"  images: {site.images_processed} made, {site.images_cached} from the cache"
               + (f"; {len(site.warnings)} warnings" if site.warnings else ""))
         if not args.quiet:

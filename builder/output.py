@@ -3,6 +3,11 @@
 The folder is made beside the target (same file system), so the swap is a
 rename. On Linux the two folders are exchanged atomically (renameat2); on
 other systems the old folder is moved aside first and restored on failure.
+
+Given the previous site's manifest, a file whose inputs are unchanged is
+carried over: hard-linked from the published site into the new folder, so
+the previous site stays whole until the swap. The new manifest is written
+into the folder last, and published with it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .manifest import MANIFEST_FILE, Entry, Manifest
+
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
@@ -23,20 +30,54 @@ AT_FDCWD = -100
 class OutputFolder:
     """A temporary folder that becomes `target` on publish(), or vanishes on discard()."""
 
-    def __init__(self, target: Path):
+    def __init__(self, target: Path, previous: Manifest | None = None, *, manifest: bool = False):
         self.target = target.resolve()
+        self.with_manifest = manifest  # publish a manifest of the files, for the next build to carry them over
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
         os.chmod(self.folder, 0o755)
+        self.previous = previous or Manifest()  # of the site at `target`: what may be carried over
         self.hashes: dict[str, str] = {}  # relative path -> sha256 of its bytes
+        self.inputs: dict[str, str] = {}  # relative path -> hash of its inputs, where not its bytes
+        self.carried: set[str] = set()  # files kept from the previous site, not made again
         self._folders: set[str] = set()  # made by link()
 
     def write(self, relative: str, data: bytes | str) -> None:
+        """Write a file whose content is its own input; the previous site's identical file is kept instead."""
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        self.hashes[relative] = write_file(str(self.folder), relative, payload)
+        digest = hashlib.sha256(payload).hexdigest()
+        if self._keep_same(relative, digest):
+            return
+        if relative in self.hashes:  # never write through a link into a file of the published site
+            os.unlink(os.path.join(self.folder, relative))
+        write_file(str(self.folder), relative, payload)
+        self.placed(relative, digest, digest, carried=False)
+
+    def carry(self, relative: str, inputs: str) -> bool:
+        """Keep the previous site's file at `relative` if it was made from the same `inputs`; True if kept."""
+        old = self.previous.files.get(relative)
+        if old is None or old.inputs != inputs or not carry_file(str(self.target), str(self.folder), relative):
+            return False
+        self.placed(relative, inputs, old.digest, carried=True)
+        return True
+
+    def _keep_same(self, relative: str, digest: str) -> bool:
+        """Carry over the previous site's file at `relative` if it holds the same bytes."""
+        old = self.previous.files.get(relative)
+        return old is not None and old.digest == digest and self.carry(relative, old.inputs)
+
+    def placed(self, relative: str, inputs: str, digest: str, carried: bool) -> None:
+        """Record a file put into the folder (here or by a worker process)."""
+        self.hashes[relative] = digest
+        if inputs != digest:
+            self.inputs[relative] = inputs
+        if carried:
+            self.carried.add(relative)
 
     def link(self, relative: str, source: Path, digest: str) -> None:
         """Put the file `source` (whose sha256 is `digest`) at `relative`: a hard link where possible, else a copy."""
+        if self._keep_same(relative, digest):
+            return
         target = os.path.join(self.folder, relative)
         folder = os.path.dirname(target)
         if folder not in self._folders:
@@ -47,13 +88,18 @@ class OutputFolder:
         except OSError:  # another file system, or links not allowed
             shutil.copyfile(source, target)
             os.chmod(target, 0o644)
-        self.hashes[relative] = digest
+        self.placed(relative, digest, digest, carried=False)
+
+    def manifest(self) -> Manifest:
+        return Manifest({path: Entry(self.inputs.get(path, digest), digest) for path, digest in sorted(self.hashes.items())})
 
     def exists(self, relative: str) -> bool:
         return relative in self.hashes
 
     def publish(self, remove_old_in_background: bool = False) -> None:
-        """Swap the new site in; the previous one is removed, or left to a background `rm`."""
+        """Write the manifest (if kept) and swap the new folder in; the old one is removed, or left to a background `rm`."""
+        if self.with_manifest:
+            write_file(str(self.folder), MANIFEST_FILE, self.manifest().text().encode("utf-8"))
         if self.target.exists() and _exchange(self.folder, self.target):
             _remove(self.folder, remove_old_in_background)  # it now holds the previous site
             return
@@ -82,6 +128,24 @@ def _remove(folder: Path, in_background: bool) -> None:
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     else:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def carry_file(old_root: str, new_root: str, relative: str) -> bool:
+    """Hard-link `relative` from the old folder into the new one; False if it cannot (file gone, no links)."""
+    source, target = os.path.join(old_root, relative), os.path.join(new_root, relative)
+    try:
+        os.link(source, target)
+        return True
+    except FileNotFoundError:  # most often: the new folder has no parent folder for it yet
+        pass
+    except OSError:
+        return False
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
 
 
 def write_file(folder: str, relative: str, payload: bytes) -> str:

@@ -5,6 +5,11 @@ inherit its environment and records without copying them through pipes,
 build the contexts of a slice of the pages each, render and write them,
 and send back only the content hashes. Where fork is unavailable, or the site is small, one
 process renders everything; the files are the same either way.
+
+A page's inputs are its template's name, a fingerprint of everything every
+page shares (code, templates, site context, asset names) and the repr of its
+own context, which holds all a template can read. A page whose inputs the
+previous site's manifest lists unchanged is carried over, not rendered.
 """
 
 from __future__ import annotations
@@ -12,38 +17,68 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Callable, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 from jinja2 import Environment
 
-from ..output import OutputFolder, write_file
+from ..manifest import Entry, code_fingerprint, inputs_digest
+from ..output import OutputFolder, carry_file, write_file
 from . import context as ctx
 
 Job = tuple[str, Callable[[], ctx.Page]]  # (template name, makes the page's context)
+Placed = tuple[str, str, str, bool]  # (relative path, inputs hash, bytes hash, carried over)
 SLICE = 250
 PARALLEL_FROM = 600  # pages; below this, starting workers costs more than it saves
 
-_worker_state: tuple | None = None  # set in each worker by _adopt, before any job runs
+_worker_state: _State | None = None  # set in each worker by _adopt, before any job runs
 
 
 def render_pages(jobs: Sequence[Job], environment: Environment, site: ctx.SiteContext, output: OutputFolder,
                  progress: Callable[[int], None], meanwhile: Callable[[], None] = lambda: None) -> None:
-    """Render and write every job; `meanwhile` runs in this process while workers render."""
+    """Render and write every job (or carry it over); `meanwhile` runs in this process while workers render."""
+    state = _State(jobs, environment, site, str(output.folder), str(output.target), output.previous.files,
+                   shared_fingerprint(environment, site))
     workers = _worker_count(len(jobs))
     if workers < 2:
         meanwhile()
         for start in range(0, len(jobs), SLICE):
-            output.hashes.update(_render_slice(jobs, environment, site, str(output.folder), start))
+            _record(output, _render_slice(state, start))
             progress(len(jobs[start:start + SLICE]))
         return
     context = multiprocessing.get_context("fork")
-    state = (jobs, environment, site, str(output.folder))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
         futures = {pool.submit(_render_assigned, start): start for start in range(0, len(jobs), SLICE)}
         meanwhile()
         for future in as_completed(futures):
-            output.hashes.update(future.result())
+            _record(output, future.result())
             progress(len(jobs[futures[future]:futures[future] + SLICE]))
+
+
+def shared_fingerprint(environment: Environment, site: ctx.SiteContext) -> str:
+    """What every page of a site is made with besides its own context: code, templates, site, plain globals."""
+    loader = environment.loader
+    assert loader is not None
+    templates = [f"{name}\0{loader.get_source(environment, name)[0]}" for name in environment.list_templates()]
+    data = {name: value for name, value in environment.globals.items()
+            if isinstance(value, (str, int, float, bool, dict, list, tuple))}  # asset URLs; callables are code
+    return inputs_digest(code_fingerprint(), *templates, repr(site), repr(sorted(data.items())))
+
+
+class _State(NamedTuple):
+    """What a worker needs, inherited through fork."""
+
+    jobs: Sequence[Job]
+    environment: Environment
+    site: ctx.SiteContext
+    folder: str  # the new site
+    previous_folder: str  # the published site
+    previous: Mapping[str, Entry]
+    fingerprint: str
+
+
+def _record(output: OutputFolder, placed: list[Placed]) -> None:
+    for relative, inputs, digest, carried in placed:
+        output.placed(relative, inputs, digest, carried)
 
 
 def _worker_count(pages: int) -> int:
@@ -52,22 +87,26 @@ def _worker_count(pages: int) -> int:
     return min(os.cpu_count() or 1, 8)
 
 
-def _adopt(state: tuple) -> None:
+def _adopt(state: _State) -> None:
     global _worker_state
     _worker_state = state
 
 
-def _render_assigned(start: int) -> dict[str, str]:
+def _render_assigned(start: int) -> list[Placed]:
     assert _worker_state is not None
-    jobs, environment, site, folder = _worker_state
-    return _render_slice(jobs, environment, site, folder, start)
+    return _render_slice(_worker_state, start)
 
 
-def _render_slice(jobs: Sequence[Job], environment: Environment, site: ctx.SiteContext, folder: str,
-                  start: int) -> dict[str, str]:
-    hashes = {}
-    for template, make_page in jobs[start:start + SLICE]:
+def _render_slice(state: _State, start: int) -> list[Placed]:
+    placed = []
+    for template, make_page in state.jobs[start:start + SLICE]:
         page = make_page()
-        html = environment.get_template(template).render(site=site, page=page)
-        hashes[page.output_file] = write_file(folder, page.output_file, html.encode("utf-8"))
-    return hashes
+        relative = page.output_file
+        inputs = inputs_digest(state.fingerprint, template, repr(page))
+        old = state.previous.get(relative)
+        if old is not None and old.inputs == inputs and carry_file(state.previous_folder, state.folder, relative):
+            placed.append((relative, inputs, old.digest, True))
+            continue
+        html = state.environment.get_template(template).render(site=state.site, page=page)
+        placed.append((relative, inputs, write_file(state.folder, relative, html.encode("utf-8")), False))
+    return placed

@@ -28,7 +28,7 @@ from icat.query import Query
 from ..errors import HarvestError, Location, Problem
 from ..snapshot import Head, Snapshot
 from .entities import icat_datetime
-from .icat_entities import EntityConverter
+from .icat_entities import DuplicateName, EntityConverter
 from .request import Harvest, HarvestRequest
 
 GENERATOR = "atlasgen icat source (python-icat)"
@@ -67,12 +67,14 @@ def harvest_icat(request: HarvestRequest, backoff: Backoff = Backoff()) -> Harve
         changed = _changed(session, listed, since)
         converter = EntityConverter()
         publications = session.search_ids("DataPublication", sorted(changed), PUBLICATION_INCLUDES)
-        for publication in publications:
-            converter.add(publication)
         dataset_ids = sorted({link.dataset.id for publication in publications if publication.content
                               for link in publication.content.dataCollectionDatasets if link.dataset})
-        for dataset in session.search_ids("Dataset", dataset_ids, DATASET_INCLUDES):
-            converter.add(dataset)
+        datasets = session.search_ids("Dataset", dataset_ids, DATASET_INCLUDES)
+    try:
+        for entity in (*publications, *datasets):
+            converter.add(entity)
+    except DuplicateName as error:
+        raise HarvestError(Problem(Location(request.url), f"ICAT: {error}")) from None
     newest = [when for when in (converter.newest, since) if when is not None]
     date = max(newest).astimezone(timezone.utc).isoformat() if newest else icat_datetime("1970-01-01")
     head = Head(date=date, generator=GENERATOR, service=request.url, apiversion=session.api_version)

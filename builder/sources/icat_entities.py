@@ -54,6 +54,15 @@ def field_text(value: Any) -> str:
     return str(value)
 
 
+class DuplicateName(ValueError):
+    """Two ICAT objects would get the same snapshot id."""
+
+
+def _investigation_name(dataset: Any) -> str:
+    investigation = getattr(dataset, "investigation", None)
+    return f"{investigation.name}/{investigation.visitId}" if investigation is not None else "(unknown)"
+
+
 Owner = tuple[str, str, Any]  # kind, snapshot id and python-icat object of the entity whose list holds another
 
 
@@ -63,6 +72,7 @@ class EntityConverter:
     def __init__(self) -> None:
         self._entities: dict[str, Entity] = {}
         self._ids: dict[tuple[str, int], str] = {}  # (bean, ICAT id) -> snapshot id
+        self._dataset_owners: dict[str, tuple[int, str]] = {}  # dataset id -> its ICAT id and investigation
         self.newest: datetime | None = None  # the latest modTime of any object converted
 
     def entities(self) -> list[Entity]:
@@ -95,8 +105,8 @@ class EntityConverter:
         if keys and all(getattr(obj, name, None) for name in keys[:1]):
             return entity_id(kind, *(str(getattr(obj, name, None) or "") for name in keys))
         investigation = getattr(obj, "investigation", None) if kind in ("dataset", "sample") else None
-        if kind == "dataset" and investigation is not None:
-            return entity_id(kind, investigation.name, investigation.visitId, obj.name)
+        if kind == "dataset" and obj.name:
+            return self._dataset_id(obj)
         if kind == "sample" and investigation is not None:
             return entity_id(kind, self.id_of(investigation), obj.name)
         if kind == "datafile" and owner is not None:
@@ -104,6 +114,19 @@ class EntityConverter:
         if kind == "dataCollection" and (obj.doi or (owner is not None and owner[0] == "dataPublication")):
             return entity_id(kind, obj.doi or owner[2].pid)  # named by the DOI it is the content of
         return entity_id(kind, "icat", str(obj.id))  # no natural key in what was fetched: ICAT's own id
+
+    def _dataset_id(self, obj: Any) -> str:
+        """`Dataset_<name>`, as the other sources name datasets, so a harvest replaces them in any snapshot.
+
+        ICAT keeps a name unique only within an investigation; two datasets of one harvest sharing one
+        would become one entity, so that stops the harvest instead.
+        """
+        key = entity_id("dataset", obj.name)
+        first = self._dataset_owners.setdefault(key, (obj.id, _investigation_name(obj)))
+        if first[0] != obj.id:
+            raise DuplicateName(f"two datasets are named {obj.name}, in investigations {first[1]} and "
+                                f"{_investigation_name(obj)}: dataset names must be unique to be harvested")
+        return key
 
     def _values(self, obj: Any, kind: str, owner: Owner | None, nested: bool) -> dict[str, Any]:
         self._saw(obj)

@@ -14,6 +14,7 @@ from lxml import etree
 
 from builder.errors import HarvestError
 from builder.icatschema import xml_schema
+from builder.merge import merge
 from builder.records import catalogue_from_snapshot
 from builder.snapshot import read_snapshot, snapshot_bytes, write_snapshot
 from builder.sources.hoa import read_records
@@ -107,8 +108,32 @@ def test_ids_come_from_natural_keys(icat_server, hoa_dois):
     doi = hoa_dois[0].replace("/", "_")
     assert {f"DataPublication_{doi}", f"DataCollection_{doi}", "Facility_ESRF"} <= ids
     dataset = snapshot.of_kind("dataset")[0]
-    investigation = snapshot.resolve(dataset.ref("investigation"), "investigation")
-    assert dataset.id == f"Dataset_{investigation.text('name')}_{investigation.text('visitId')}_{dataset.text('name')}"
+    assert dataset.id == f"Dataset_{dataset.text('name')}"
+
+
+def test_a_harvest_merged_into_the_embedded_snapshot_replaces_its_entities_and_adds_none(icat_server, hoa_dois,
+                                                                                       embedded):
+    harvested = harvest(icat_server, dois=hoa_dois).snapshot
+    for kind in ("dataset", "investigation", "dataPublication", "dataCollection", "sample"):
+        assert {e.id for e in harvested.of_kind(kind)} <= {e.id for e in embedded.of_kind(kind)}, kind
+    merged = merge(embedded, harvested, sorted(catalogue_from_snapshot(embedded).publications), None,
+                   harvested.head).snapshot
+    assert len(merged.of_kind("dataset")) == len(embedded.of_kind("dataset"))
+    assert catalogue_from_snapshot(merged).datasets.keys() == catalogue_from_snapshot(embedded).datasets.keys()
+
+
+def test_two_datasets_sharing_a_name_stop_the_harvest_naming_both_investigations(embedded, hoa_dois):
+    snapshot = read_snapshot(SNAPSHOT)
+    catalogue = catalogue_from_snapshot(snapshot)
+    first, other = (next(d for d in catalogue.datasets.values() if doi in d.doi_list) for doi in hoa_dois[:2])
+    assert first.investigation.name != other.investigation.name
+    renamed = next(e for e in snapshot.of_kind("dataset") if e.text("name") == other.name)
+    renamed.values["name"] = first.name
+    with IcatDouble(snapshot) as double, pytest.raises(HarvestError) as raised:
+        harvest(double, dois=hoa_dois[:2])
+    message = str(raised.value)
+    assert f"two datasets are named {first.name}," in message
+    assert first.investigation.name in message and other.investigation.name in message
 
 
 def test_a_request_by_investigation_gets_every_doi_of_its_datasets(icat_server, embedded_catalogue):

@@ -1,0 +1,84 @@
+"""The manifest of a built site: for every file, what it was made from and what it holds.
+
+It lives in the site folder itself (`.atlasgen-manifest.json`), so it is
+published in the same atomic swap as the files it describes and can never
+describe another version of the site. The next build reads it to carry over
+every file whose inputs are unchanged instead of making it again.
+
+An entry's `inputs` is the SHA-256 of everything that makes the file (for a
+page: the code, the templates, the site's data and the page's own context);
+`bytes` is the SHA-256 of its content. A file whose content is its own input
+(assets, search shards, sitemap) has the two equal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Mapping
+
+MANIFEST_FILE = ".atlasgen-manifest.json"
+FORMAT = 1  # bump when the meaning of an entry changes: older manifests are then ignored
+
+
+@dataclass(frozen=True)
+class Entry:
+    inputs: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    files: Mapping[str, Entry] = field(default_factory=dict)
+
+    def text(self) -> str:
+        files = {path: {"inputs": entry.inputs, "bytes": entry.digest} for path, entry in self.files.items()}
+        return json.dumps({"format": FORMAT, "files": files}, sort_keys=True, indent=0) + "\n"
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be trusted; the message says why."""
+
+
+def read_manifest(site_folder: Path) -> Manifest | None:
+    """The manifest of the site built in `site_folder`; None if there is no site there yet.
+
+    Raises ManifestError for a site without a manifest, or with one that is damaged or of another format.
+    """
+    path = site_folder / MANIFEST_FILE
+    if not site_folder.is_dir():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError("the site has no manifest") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ManifestError(f"unreadable manifest: {error}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ManifestError(f"manifest is not of format {FORMAT}")
+    try:
+        return Manifest({path: Entry(entry["inputs"], entry["bytes"]) for path, entry in data["files"].items()})
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ManifestError(f"malformed manifest entry: {error!r}") from None
+
+
+def inputs_digest(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@cache
+def code_fingerprint() -> str:
+    """Every source and data file of the builder package: a new version of atlasgen remakes every page."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".tsv", ".xsd")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Incremental-build benchmark: one new DOI in a synthetic 10,000-dataset snapshot.
+
+    python scripts/bench/incremental.py [--count 10000]
+
+In one run, each build in a fresh process (`atlasgen build hoa --json`):
+
+1. a full build of the synthetic snapshot, with empty caches, as a first build is;
+2. the same snapshot with one more dataset and its DOI, written out whole as a
+   harvest writes it, built incrementally over the site of 1;
+3. a full build (`--full`) of that second snapshot into an empty folder, its
+   catalogue and images found in the caches that 1 and 2 left.
+
+It prints the times and the share of files written, and checks that the
+sites of 2 and 3 are identical byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from scripts.bench.build import project_copy  # noqa: E402
+
+SNAPSHOTS = """
+import sys
+from builder.snapshot import write_snapshot
+from builder.sources.hoa import hoa_snapshot
+from scripts.bench.synthetic import synthetic_records
+count, first, second = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+records = synthetic_records(count + 1)  # seeded and made in turn: the first `count` are those of `count`
+write_snapshot(hoa_snapshot(records[:count]), first)
+write_snapshot(hoa_snapshot(records), second)
+"""
+
+
+def make_snapshots(count: int, folder: Path) -> tuple[Path, Path]:
+    first, second = folder / f"synthetic-{count}.xml", folder / f"synthetic-{count}-plus-one.xml"
+    subprocess.run([sys.executable, "-c", SNAPSHOTS, str(count), str(first), str(second)], cwd=ROOT, check=True)
+    return first, second
+
+
+def run_build(project: Path, snapshot: Path, out: Path, *extra: str) -> tuple[float, dict]:
+    """Build in a fresh process; (wall-clock seconds, the site's report)."""
+    command = [sys.executable, "-m", "builder", "build", "hoa", "--project", str(project), "--snapshot", str(snapshot),
+               "--out", str(out), "--json", *extra]
+    started = time.perf_counter()
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise SystemExit(f"build failed:\n{completed.stderr}")
+    report = json.loads(completed.stdout)
+    return seconds, {**report["sites"][0], "timings": report["timings"], "cached": report["catalogue_cached"]}
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def show(label: str, seconds: float, site: dict) -> None:
+    phases = ", ".join(f"{name} {value:.2f}" for name, value in site["timings"].items())
+    print(f"  {label:<44} {seconds:6.2f} s   files made {site['rendered']:6d} of {site['files']:6d}, "
+          f"kept {site['carried']:6d}, removed {site['removed']}   ({phases}; catalogue cached: {site['cached']})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=10_000, help="datasets in the first synthetic snapshot")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="atlasgen-bench-incremental-"))
+    try:
+        started = time.perf_counter()
+        first, second = make_snapshots(args.count, work)
+        print(f"synthetic snapshots: {args.count} and {args.count + 1} HOA-shaped datasets, "
+              f"{first.stat().st_size / 1e6:.0f} MB (made in {time.perf_counter() - started:.1f} s); "
+              f"machine: {os.cpu_count()} cores")
+        project = project_copy(work / "project")
+        out, fresh = work / "site", work / "full"
+        full_seconds, full = run_build(project, first, out)
+        show("1. full build, empty caches", full_seconds, full)
+        incremental_seconds, incremental = run_build(project, second, out)
+        show("2. one new DOI, incremental build", incremental_seconds, incremental)
+        rebuild_seconds, rebuild = run_build(project, second, fresh, "--full")
+        show("3. one new DOI, full build, warm caches", rebuild_seconds, rebuild)
+        identical = tree_digest(out / "hoa") == tree_digest(fresh / "hoa")
+        written = incremental["rendered"] / incremental["files"]
+        print(f"\nincremental / full build (1): {incremental_seconds / full_seconds:6.1%} of the time")
+        print(f"incremental / full build with warm caches (3): {incremental_seconds / rebuild_seconds:6.1%} of the time")
+        print(f"files written by the incremental build: {incremental['rendered']} of {incremental['files']} "
+              f"({written:.2%})")
+        print(f"incremental and full sites byte-identical: {'yes' if identical else 'NO'}")
+        return 0 if identical else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
