@@ -15,7 +15,7 @@ from typing import Iterable
 from .errors import HarvestError, Location, Problem
 from .icatschema import icat_schema
 from .records import normalise_doi
-from .snapshot import Entity, Head, Ref, Snapshot
+from .snapshot import Entity, Head, Ref, Snapshot, walk
 
 # Entities that are part of another, by the reference to their owner: a harvested owner brings all of its parts.
 # (Samples and datasets are not parts of their investigation: one harvested for one DOI lacks the others'.)
@@ -147,21 +147,13 @@ def _check_references(snapshot: Snapshot, shown: str) -> None:
     """Every reference by id resolves: a harvest must bring what it points at, or the snapshot must have it."""
     problems = []
     for entity in snapshot.entities:
-        for item in _walk(entity):
+        for item in walk(entity):
             for name, value in item.values.items():
                 if isinstance(value, Ref) and value.id is not None and value.id not in snapshot.by_id:
                     problems.append(Problem(Location(shown, key=f"{entity.id}: {item.kind}.{name}"),
                                             f"refers to '{value.id}', which neither the harvest nor the snapshot has"))
     if problems:
         raise HarvestError(problems[:20])
-
-
-def _walk(entity: Entity) -> Iterable[Entity]:
-    yield entity
-    for value in entity.values.values():
-        if isinstance(value, list):
-            for child in value:
-                yield from _walk(child)
 
 
 def _shape(entity: Entity) -> tuple:

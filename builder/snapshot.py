@@ -78,7 +78,7 @@ class Snapshot:
             if entity.id is not None:
                 self.by_id[entity.id] = entity
         if nested_with_ids is None:  # built in code: look for them
-            nested_with_ids = (item for entity in self.entities for item in _walk(entity) if item is not entity)
+            nested_with_ids = (item for entity in self.entities for item in walk(entity) if item is not entity)
         for item in nested_with_ids:
             if item.id is not None:
                 self.by_id[item.id] = item
@@ -122,12 +122,13 @@ class Snapshot:
         return True
 
 
-def _walk(entity: Entity) -> Iterator[Entity]:
+def walk(entity: Entity) -> Iterator[Entity]:
+    """The entity and every entity nested in its lists, depth first."""
     yield entity
     for value in entity.values.values():
         if isinstance(value, list):
             for child in value:
-                yield from _walk(child)
+                yield from walk(child)
 
 
 # ---------------------------------------------------------------- reading
