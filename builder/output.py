@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Mapping
 
 from .manifest import MANIFEST_FILE, Entry, Manifest
 
@@ -55,8 +56,8 @@ class OutputFolder:
 
     def carry(self, relative: str, inputs: str) -> bool:
         """Keep the previous site's file at `relative` if it was made from the same `inputs`; True if kept."""
-        old = self.previous.files.get(relative)
-        if old is None or old.inputs != inputs or not carry_file(str(self.target), str(self.folder), relative):
+        old = carry_unchanged(self.previous.files, str(self.target), str(self.folder), relative, inputs)
+        if old is None:
             return False
         self.placed(relative, inputs, old.digest, carried=True)
         return True
@@ -128,6 +129,18 @@ def _remove(folder: Path, in_background: bool) -> None:
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     else:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def carry_unchanged(previous: Mapping[str, Entry], old_root: str, new_root: str, relative: str,
+                    inputs: str) -> Entry | None:
+    """Hard-link `relative` from the old folder into the new one if `previous` lists it made from `inputs`.
+
+    Its entry in `previous` if carried, else None. A plain function, so that worker processes can call it.
+    """
+    old = previous.get(relative)
+    if old is None or old.inputs != inputs or not carry_file(old_root, new_root, relative):
+        return None
+    return old
 
 
 def carry_file(old_root: str, new_root: str, relative: str) -> bool:

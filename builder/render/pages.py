@@ -22,7 +22,7 @@ from typing import Callable, Mapping, NamedTuple, Sequence
 from jinja2 import Environment
 
 from ..manifest import Entry, code_fingerprint, inputs_digest
-from ..output import OutputFolder, carry_file, write_file
+from ..output import OutputFolder, carry_unchanged, write_file
 from . import context as ctx
 
 Job = tuple[str, Callable[[], ctx.Page]]  # (template name, makes the page's context)
@@ -103,8 +103,8 @@ def _render_slice(state: _State, start: int) -> list[Placed]:
         page = make_page()
         relative = page.output_file
         inputs = inputs_digest(state.fingerprint, template, repr(page))
-        old = state.previous.get(relative)
-        if old is not None and old.inputs == inputs and carry_file(state.previous_folder, state.folder, relative):
+        old = carry_unchanged(state.previous, state.previous_folder, state.folder, relative, inputs)
+        if old is not None:
             placed.append((relative, inputs, old.digest, True))
             continue
         html = state.environment.get_template(template).render(site=state.site, page=page)
