@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
 
 
+@lru_cache(maxsize=65536)  # a site names the same people on thousands of pages
 def checked_orcid(text: str | None) -> str | None:
     """The bare ORCID iD (0000-0002-1825-0097) if `text` is one with a right check digit, else None."""
     match = ORCID.match((text or "").strip())
