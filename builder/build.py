@@ -19,13 +19,13 @@ from .cache import cached_catalogue, file_digest
 from .collections import Collection, load_collection
 from .errors import AtlasError, ConfigError, Location, Problem
 from .manifest import MANIFEST_FILE, Manifest, ManifestError, read_manifest
+from .memo import ResultCache
 from .output import OutputFolder
 from .progress import Progress
 from .records import Catalogue, catalogue_from_snapshot
 from .render.drawing import Palette
 from .render.environment import make_environment, static_dirs, theme_dirs, theme_fonts
 from .published import read_published
-from .render.citestyles import CitationCache
 from .render.doisite import atlas_links
 from .render.images import ImageCache
 from .render.site import SitePlan, SiteRenderer, plan_site
@@ -167,7 +167,7 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
         dataset_sites = atlas_links([(a, [collections[n] for n in a.config.collections]) for a in atlases], catalogue)
     outputs: list[tuple[SitePlan, OutputFolder]] = []
     renderers: list[SiteRenderer] = []
-    citations = CitationCache(project.root / CACHE_FOLDER / "citations" if options.cache else None)
+    results = ResultCache(project.root / CACHE_FOLDER / "results" if options.cache else None)
     previous = {plan.site.name: _previous_manifest(out_root / plan.site.name, project) for plan in plans}
     with _image_cache(project, options.cache) as image_cache:
         try:
@@ -177,7 +177,7 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
                                           previous[plan.site.name][0] if options.incremental else None, manifest=True)
                     outputs.append((plan, output))
                     renderers.append(_render(plan, catalogue, project, output, image_cache, options.quiet,
-                                             citations, dataset_sites if plan.site.config.doi_pages == "all" else {}))
+                                             results, dataset_sites if plan.site.config.doi_pages == "all" else {}))
             with clock("publish"):
                 for plan, output in outputs:
                     output.publish(remove_old_in_background=True)
@@ -267,7 +267,7 @@ def _image_cache(project: Project, keep: bool):
 
 
 def _render(plan: SitePlan, catalogue: Catalogue, project: Project, output: OutputFolder, image_cache: ImageCache,
-            quiet: bool, citations: CitationCache, dataset_sites: Mapping[str, tuple]) -> SiteRenderer:
+            quiet: bool, results: ResultCache, dataset_sites: Mapping[str, tuple]) -> SiteRenderer:
     config = plan.site.config
     override = plan.site.source_path(config.templates) if config.templates else None
     dirs = theme_dirs(project.themes, config.theme, override)
@@ -278,7 +278,7 @@ def _render(plan: SitePlan, catalogue: Catalogue, project: Project, output: Outp
         root=plan.site.source_path(config.images.root) if config.images.root else None, social=config.images.social,
         shown=project.shown)
     renderer = SiteRenderer(plan, catalogue, make_environment(dirs), output, static_dirs(dirs), image_settings,
-                            image_cache, citations, dataset_sites)
+                            image_cache, results, dataset_sites)
     with Progress(f"{plan.site.name}", plan.page_count, enabled=not quiet and sys.stderr.isatty()) as progress:
         renderer.render(progress.advance)
     return renderer

@@ -14,20 +14,19 @@ templates escape the text instead.
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Mapping, Sequence
 
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
 
 from ..cslstyles import csl_style_path
+from ..memo import ResultCache, json_digest
 
 # Numeric styles number their bibliography ("[1]", "1."): one citation alone needs no number.
 LEADING_NUMBER = re.compile(r"^\s*(?:\[\d+\]|\d+\.)\s*")
@@ -55,62 +54,17 @@ def render_citation(style: str, item: Mapping) -> str:
     return LEADING_NUMBER.sub("", " ".join(text.split()))
 
 
-class CitationCache:
-    """Rendered citations on disk, one JSON file per style file content; None keeps them in memory only."""
-
-    def __init__(self, folder: Path | None):
-        self.folder = folder
-        self._entries: dict[str, dict[str, str]] = {}  # style digest -> item digest -> text
-        self._changed: set[str] = set()
-
-    def _load(self, digest: str) -> dict[str, str]:
-        if digest not in self._entries:
-            entries: dict[str, str] = {}
-            if self.folder is not None:
-                try:
-                    entries = json.loads((self.folder / f"{digest}.json").read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    entries = {}  # none yet, or damaged: render again
-            self._entries[digest] = entries if isinstance(entries, dict) else {}
-        return self._entries[digest]
-
-    def get(self, style_digest: str, item_digest: str) -> str | None:
-        return self._load(style_digest).get(item_digest)
-
-    def put(self, style_digest: str, item_digest: str, text: str) -> None:
-        self._load(style_digest)[item_digest] = text
-        self._changed.add(style_digest)
-
-    def save(self) -> None:
-        if self.folder is None:
-            return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for digest in sorted(self._changed):
-                temporary = self.folder / f".{digest}.json.{os.getpid()}"
-                temporary.write_text(json.dumps(self._entries[digest], sort_keys=True, ensure_ascii=False),
-                                     encoding="utf-8")
-                os.replace(temporary, self.folder / f"{digest}.json")
-        except OSError:
-            return  # a cache that cannot be written only costs time
-        self._changed.clear()
-
-
 @cache
 def _style_digest(name: str) -> str:
     return hashlib.sha256(csl_style_path(name).read_bytes()).hexdigest()[:32]
 
 
-def _item_digest(item: Mapping) -> str:
-    return hashlib.sha256(json.dumps(item, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
-
-
 def styled_citations(items: Mapping[str, Mapping], styles: Sequence[tuple[str, str]],
-                     cached: CitationCache) -> dict[str, tuple[StyledCitation, ...]]:
+                     cached: ResultCache) -> dict[str, tuple[StyledCitation, ...]]:
     """Every item (by DOI) in every (style, label); what the cache lacks is rendered, on every core."""
     if not styles:
         return {key: () for key in items}
-    digests = {key: _item_digest(item) for key, item in items.items()}
+    digests = {key: json_digest(item) for key, item in items.items()}
     missing = sorted({(style, key) for style, _ in styles for key in items
                       if cached.get(_style_digest(style), digests[key]) is None})
     for (style, key), text in zip(missing, _render_all([(style, items[key]) for style, key in missing])):

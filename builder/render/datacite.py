@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from importlib.metadata import version
 from typing import Iterable, Iterator, Sequence
 
 from datacite import schema45
@@ -34,6 +35,8 @@ YEAR_DATE_TYPES = ("Issued", "Available")
 COUNTRY_PARAMETER = "SampleLocalisation_country"
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+# Names the cached findings of the schema check: they change with the schema's package and the validator only.
+SCHEMA_CHECK = "datacite-schema-" + re.sub(r"[^\w.]", "_", f"{version('datacite')}-{version('jsonschema')}")
 ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?")
 
 
@@ -227,13 +230,17 @@ def _unique(items: Iterable) -> list:
 # ---------------------------------------------------------------- problems
 
 
-def datacite_problems(publication: Publication, record: dict) -> list[DataciteProblem]:
-    """What is wrong with a DOI's record: our own checks, then the schema's on what they leave."""
+def datacite_problems(publication: Publication, record: dict,
+                      found_by_schema: Sequence[tuple[str, str]] | None = None) -> list[DataciteProblem]:
+    """What is wrong with a DOI's record: our own checks, then the schema's on what they leave.
+
+    `found_by_schema` is `schema_errors(record)`, when the caller has it already.
+    """
     doi = publication.doi
     own = [DataciteProblem(doi, path, message, left_out) for path, message, left_out in _own_checks(publication, record)]
     reported = {p.path for p in own if not p.left_out}  # the schema would only say the same less clearly
-    schema = [DataciteProblem(doi, path, message) for path, message in _schema_errors(record)
-              if path not in reported]
+    errors = schema_errors(record) if found_by_schema is None else found_by_schema
+    schema = [DataciteProblem(doi, path, message) for path, message in errors if path not in reported]
     return own + schema
 
 
@@ -286,7 +293,8 @@ def _strings(value, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}[{index}]")
 
 
-def _schema_errors(record: dict) -> list[tuple[str, str]]:
+def schema_errors(record: dict) -> list[tuple[str, str]]:
+    """(JSON path, message) of each way the record breaks the DataCite 4.5 JSON schema, sorted."""
     errors = [(_json_path(error), error.message) for error in schema45.validator.iter_errors(record)]
     return sorted(set(errors))
 

@@ -1,8 +1,9 @@
 """The DOI part of a site: landing pages, their metadata files, withdrawn DOIs and the list of every DOI.
 
 Citations in CSL styles and the validity of each DataCite record are worked
-out once, before pages render; metadata files, `_headers` and the list of
-published DOIs are written while the pages render.
+out once, before pages render. Each landing page's metadata files are made
+with the page, and carried over with it when their inputs are unchanged;
+`_headers` and the list of published DOIs are written while pages render.
 """
 
 from __future__ import annotations
@@ -13,15 +14,18 @@ from typing import Mapping, Sequence
 
 from ..errors import Location, Problem
 from ..published import REGISTRY_FILE, PublishedDoi, registry_json
-from ..records import Catalogue
+from ..manifest import inputs_digest
+from ..memo import ResultCache
+from ..records import Catalogue, Publication
 from ..collections import Collection
 from ..sites import Site, dataset_path, url_path
 from . import context as ctx
 from .bibliographic import csl_item
 from .citation import datacite_citation, doi_url
-from .citestyles import CitationCache, styled_citations
-from .landing import DoiPage, ExternalLink, LandingInputs, datacite_report, doi_page, export_files
-from .pages import Job
+from .citestyles import styled_citations
+from .landing import (LINKSET_FILE, DoiPage, ExternalLink, LandingInputs, datacite_report, datasets_of, doi_page,
+                      export_files, signposts)
+from .pages import Beside, Job
 from .signposting import Signpost, headers_file
 
 HEADERS_FILE = "_headers"
@@ -62,22 +66,24 @@ class DoiPages:
     """Everything a site publishes per DOI."""
 
     def __init__(self, plan, catalogue: Catalogue, atlas_links: Mapping[str, tuple[ExternalLink, ...]],
-                 citation_cache: CitationCache):
+                 results: ResultCache):
         self.plan = plan
         self.site = plan.site
         self.catalogue = catalogue
         self.atlas_links = atlas_links
-        self.citation_cache = citation_cache
+        self.results = results  # citations and DataCite checks of earlier builds
         self.inputs = LandingInputs(self.site, catalogue, plan.links)
         self.warnings: list[Problem] = []
+        self.record_digests: dict[str, str] = {}  # DOI -> digest of its DataCite record, if the site exports it
 
     def prepare(self) -> None:
         """Citations and DataCite checks of every DOI: before the pages, which show them."""
         publications = [self.catalogue.publications[doi] for doi in self.plan.dois]
         styles = [(item.style, item.label) for item in self.site.config.landing.citation_styles]
-        citations = styled_citations({p.doi: csl_item(p) for p in publications}, styles, self.citation_cache)
+        citations = styled_citations({p.doi: csl_item(p) for p in publications}, styles, self.results)
         wants_datacite = any(key.startswith("datacite") for key in self.site.config.landing.exports)
-        report = datacite_report(publications, self.catalogue) if wants_datacite else {}
+        report, self.record_digests = datacite_report(publications, self.catalogue, self.results) \
+            if wants_datacite else ({}, {})
         invalid = frozenset(doi for doi, problems in report.items() if not all(p.left_out for p in problems))
         where = Location(self.site.document.path)
         self.warnings = [Problem(where, f"DataCite record of {problem}" + ("" if problem.left_out or doi not in invalid
@@ -90,29 +96,32 @@ class DoiPages:
         paths: list[str] = []
         for doi in self.plan.dois:
             path = self.plan.links.dois[doi]
-            jobs.append(("doi.html", partial(doi_page, self.catalogue.publications[doi], path, self.inputs,
-                                             social.get(path))))
+            publication = self.catalogue.publications[doi]
+            jobs.append(Job("doi.html", partial(doi_page, publication, path, self.inputs, social.get(path)),
+                            partial(self._files_beside, publication)))
             paths.append(path)
         for entry in self.plan.withdrawn:
-            jobs.append(("withdrawn.html", partial(ctx.given, withdrawn_page(entry, self.plan.withdrawn_paths[entry.doi]))))
+            jobs.append(Job("withdrawn.html", partial(ctx.given, withdrawn_page(entry, self.plan.withdrawn_paths[entry.doi]))))
         for page in self.index_pages():
-            jobs.append(("doi-index.html", partial(ctx.given, page)))
+            jobs.append(Job("doi-index.html", partial(ctx.given, page)))
             paths.append(page.path)
         return jobs, paths
 
-    def page(self, doi: str) -> DoiPage:
-        return doi_page(self.catalogue.publications[doi], self.plan.links.dois[doi], self.inputs)
+    def _files_beside(self, publication: Publication, page: DoiPage) -> Beside:
+        """A landing page's exports and linkset: made from the page, the DOI's record and its DataCite record."""
+        url = self.site.config.base_url + url_path(page.path)
+        inputs = inputs_digest(url, self.record_digests.get(publication.doi, ""), repr(publication))
+        names = tuple(export.file for export in page.exports) + (LINKSET_FILE,)
+        return Beside(inputs, names, partial(export_files, publication, page, url, self.catalogue))
 
     def write_files(self, output) -> None:
-        """Each landing page's exports and linkset, `_headers` for hosts that read it, and the published DOIs."""
-        headers: list[tuple[str, Sequence[Signpost]]] = []
+        """`_headers` for hosts that read it, and the published DOIs; each page's own files come with the page."""
         base = self.site.config.base_url
+        headers: list[tuple[str, Sequence[Signpost]]] = []
         for doi in self.plan.dois:
-            page = self.page(doi)
-            for name, text in export_files(self.catalogue.publications[doi], page, base + url_path(page.path),
-                                           self.catalogue).items():
-                output.write(page.path + name, text)
-            headers.append(("/" + url_path(page.path), page.signposts))
+            path, publication = self.plan.links.dois[doi], self.catalogue.publications[doi]
+            headers.append(("/" + url_path(path), signposts(publication, datasets_of(publication, self.catalogue),
+                                                            base + url_path(path), self.inputs.exports_of(doi))))
         if headers:
             output.write(HEADERS_FILE, headers_file(headers))
         output.write(REGISTRY_FILE, registry_json(self.published()))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 from ..formatting import size
+from ..memo import ResultCache, json_digest
 from ..records import Catalogue, Dataset, Publication
 from ..sites import Site, url_path
 from . import bibliographic
@@ -20,7 +21,8 @@ from .access import media_type, public_url
 from .citation import cited_name, datacite_citation, doi_url
 from .citestyles import StyledCitation
 from .context import FileRow, Link, Page, PageLinks, PersonLink, file_rows, licence_of, person_link
-from .datacite import DataciteProblem, datacite_json, datacite_problems, datacite_record, datacite_xml
+from .datacite import (SCHEMA_CHECK, DataciteProblem, datacite_json, datacite_problems, datacite_record, datacite_xml,
+                       schema_errors)
 from .images import ImageSet
 from .jsonld import dataset_ld, orcid_url
 from .signposting import Described, Signpost, landing_signposts, linkset
@@ -241,11 +243,23 @@ def export_files(publication: Publication, page: DoiPage, page_url: str, catalog
     return files
 
 
-def datacite_report(publications: Sequence[Publication], catalogue: Catalogue) -> dict[str, list[DataciteProblem]]:
-    """DOI -> what is wrong with its DataCite record, for the DOIs where something is."""
-    found = {}
+def datacite_report(publications: Sequence[Publication], catalogue: Catalogue,
+                    results: ResultCache) -> tuple[dict[str, list[DataciteProblem]], dict[str, str]]:
+    """DOI -> what is wrong with its DataCite record, for the DOIs where something is; and DOI -> record digest.
+
+    The schema check is most of a build's time on a large site, and depends on the record alone: its
+    findings are kept in `results` under the record's digest.
+    """
+    found, digests = {}, {}
     for publication in publications:
-        problems = datacite_problems(publication, datacite_record(publication, datasets_of(publication, catalogue)))
+        record = datacite_record(publication, datasets_of(publication, catalogue))
+        digests[publication.doi] = key = json_digest(record)
+        errors = results.get(SCHEMA_CHECK, key)
+        if errors is None:
+            errors = schema_errors(record)
+            results.put(SCHEMA_CHECK, key, errors)
+        problems = datacite_problems(publication, record, [(path, message) for path, message in errors])
         if problems:
             found[publication.doi] = problems
-    return found
+    results.save()
+    return found, digests

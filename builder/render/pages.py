@@ -9,7 +9,9 @@ process renders everything; the files are the same either way.
 A page's inputs are its template's name, a fingerprint of everything every
 page shares (code, templates, site context, asset names) and the repr of its
 own context, which holds all a template can read. A page whose inputs the
-previous site's manifest lists unchanged is carried over, not rendered.
+previous site's manifest lists unchanged is carried over, not rendered; so
+are the files beside it (a landing page's exports) when what they are made
+from besides the page is unchanged too.
 """
 
 from __future__ import annotations
@@ -25,7 +27,21 @@ from ..manifest import Entry, code_fingerprint, inputs_digest
 from ..output import OutputFolder, carry_unchanged, write_file
 from . import context as ctx
 
-Job = tuple[str, Callable[[], ctx.Page]]  # (template name, makes the page's context)
+
+class Beside(NamedTuple):
+    """Files written beside a page (a landing page's metadata exports), made from it and from more."""
+
+    inputs: str  # digest of what they are made from besides the page's context
+    names: tuple[str, ...]  # file names, in the page's folder
+    make: Callable[[], Mapping[str, str]]  # name -> text of every file
+
+
+class Job(NamedTuple):
+    template: str
+    page: Callable[[], ctx.Page]  # makes the page's context
+    beside: Callable[[ctx.Page], Beside] | None = None  # the files beside the page, if it has any
+
+
 Placed = tuple[str, str, str, bool]  # (relative path, inputs hash, bytes hash, carried over)
 SLICE = 250
 PARALLEL_FROM = 600  # pages; below this, starting workers costs more than it saves
@@ -99,14 +115,37 @@ def _render_assigned(start: int) -> list[Placed]:
 
 def _render_slice(state: _State, start: int) -> list[Placed]:
     placed = []
-    for template, make_page in state.jobs[start:start + SLICE]:
-        page = make_page()
-        relative = page.output_file
-        inputs = inputs_digest(state.fingerprint, template, repr(page))
+    for job in state.jobs[start:start + SLICE]:
+        page = job.page()
+        inputs = inputs_digest(state.fingerprint, job.template, repr(page))
+        placed.append(_place_page(state, job.template, page, inputs))
+        if job.beside is not None:
+            placed += _place_beside(state, page, inputs, job.beside(page))
+    return placed
+
+
+def _place_page(state: _State, template: str, page: ctx.Page, inputs: str) -> Placed:
+    relative = page.output_file
+    old = carry_unchanged(state.previous, state.previous_folder, state.folder, relative, inputs)
+    if old is not None:
+        return relative, inputs, old.digest, True
+    html = state.environment.get_template(template).render(site=state.site, page=page)
+    return relative, inputs, write_file(state.folder, relative, html.encode("utf-8")), False
+
+
+def _place_beside(state: _State, page: ctx.Page, page_inputs: str, beside: Beside) -> list[Placed]:
+    """Carry over the files beside a page whose inputs are unchanged; make the others."""
+    inputs = inputs_digest(page_inputs, beside.inputs)
+    placed, missing = [], []
+    for name in beside.names:
+        relative = page.path + name
         old = carry_unchanged(state.previous, state.previous_folder, state.folder, relative, inputs)
         if old is not None:
             placed.append((relative, inputs, old.digest, True))
-            continue
-        html = state.environment.get_template(template).render(site=state.site, page=page)
-        placed.append((relative, inputs, write_file(state.folder, relative, html.encode("utf-8")), False))
+        else:
+            missing.append(name)
+    if missing:
+        made = beside.make()
+        placed += [(page.path + name, inputs, write_file(state.folder, page.path + name, made[name].encode("utf-8")),
+                    False) for name in missing]
     return placed

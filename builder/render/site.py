@@ -18,6 +18,7 @@ from jinja2 import Environment
 
 from ..collections import Collection, Facet, field_units
 from ..errors import Problem
+from ..memo import ResultCache
 from ..neuroglancer import ViewerSettings
 from ..output import OutputFolder
 from ..records import Catalogue
@@ -26,7 +27,6 @@ from ..sites import Plan, Site, dataset_path, url_path
 from ..views import DatasetView, Shaper
 from . import context as ctx
 from . import search
-from .citestyles import CitationCache
 from .doisite import DoiPages
 from .environment import content_hash
 from .landing import ExternalLink
@@ -151,7 +151,7 @@ def _sort_columns(collection: Collection, views: Sequence[DatasetView]) -> list[
 class SiteRenderer:
     def __init__(self, plan: SitePlan, catalogue: Catalogue, environment: Environment, output: OutputFolder,
                  static_dirs: Sequence[Path], image_settings: ImageSettings, image_cache: ImageCache,
-                 citation_cache: CitationCache | None = None,
+                 results: ResultCache | None = None,
                  atlas_links: Mapping[str, tuple[ExternalLink, ...]] | None = None):
         self.plan = plan
         self.site = plan.site
@@ -163,7 +163,7 @@ class SiteRenderer:
         self.image_settings = image_settings
         self.image_cache = image_cache
         self.images = SiteImages()
-        self.doi_pages = DoiPages(plan, catalogue, atlas_links or {}, citation_cache or CitationCache(None))
+        self.doi_pages = DoiPages(plan, catalogue, atlas_links or {}, results or ResultCache(None))
 
     @property
     def warnings(self) -> list[Problem]:
@@ -196,20 +196,20 @@ class SiteRenderer:
                 key = view.dataset.key
                 path = links.datasets.get(key)
                 if path is not None:
-                    jobs.append((template, partial(ctx.dataset_page, view, path, self.catalogue, links, viewer,
+                    jobs.append(Job(template, partial(ctx.dataset_page, view, path, self.catalogue, links, viewer,
                                                    plan.explore_path, images.galleries.get(key, ()),
                                                    images.social.get(path))))
                     paths.append(path)
             for page in self._explore_pages(plan):
-                jobs.append(("explore.html", partial(ctx.given, page)))
+                jobs.append(Job("explore.html", partial(ctx.given, page)))
                 paths.append(page.path)
         doi_jobs, doi_paths = self.doi_pages.jobs(images.social)
         jobs += doi_jobs
         paths += doi_paths
         for page in self._help_pages():
-            jobs.append(("help.html", partial(ctx.given, page)))
+            jobs.append(Job("help.html", partial(ctx.given, page)))
             paths.append(page.path)
-        jobs.append(("404.html", partial(ctx.given, ctx.Page(path="404.html", title="Page not found", description=""))))
+        jobs.append(Job("404.html", partial(ctx.given, ctx.Page(path="404.html", title="Page not found", description=""))))
         return jobs, paths
 
     def _make_images(self) -> SiteImages:

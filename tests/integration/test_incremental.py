@@ -124,6 +124,10 @@ def test_a_new_dataset_and_doi_write_their_pages_and_carry_over_the_rest(project
     assert f"datasets/{NEW}/index.html" in written
     assert f"doi/{NEW_DOI}/index.html" in written
     assert f"datasets/{UNRELATED}/index.html" not in written
+    new_files = {path for path in written if path.startswith(f"doi/{NEW_DOI}/")}
+    assert {f"doi/{NEW_DOI}/linkset.json", f"doi/{NEW_DOI}/datacite.json"} <= new_files  # its exports too
+    known_files = {path for path in inodes(previous / "hoa") if path.startswith(f"doi/{KNOWN_DOI}/")}
+    assert len(known_files) == len(new_files) > 2 and not known_files & written  # an unrelated DOI's are carried
     assert gone == set()
     assert site.files == full.files == len(inodes(previous / "hoa")) - 1  # the manifest is not counted
     assert site.removed == 0

@@ -12,8 +12,10 @@ from datacite import schema45
 from lxml import etree
 
 from builder.export import doi_file_stem
+from builder.memo import ResultCache
 from builder.records import Affiliation, Funding, Person, catalogue_from_snapshot
 from builder.render.datacite import datacite_json, datacite_problems, datacite_record, datacite_xml
+from builder.render.landing import datacite_report
 from builder.snapshot import read_snapshot
 from tests.conftest import HOA_JSON, SNAPSHOT
 
@@ -305,3 +307,16 @@ def test_dates_are_kept_only_in_a_form_datacite_reads(catalogue, value, kept):
     record, problems = export(catalogue, replace(heart, dates=(("2022-04-04", "Collected"), (value, "Available"))))
     assert ({"date": value, "dateType": "Available"} in record["dates"]) is kept
     assert [p.path for p in problems] == ([] if kept else ["dates"])
+
+
+def test_the_schema_findings_kept_from_an_earlier_build_are_the_ones_it_found(catalogue, tmp_path):
+    heart = catalogue.publications[HEART]
+    typo = Person(name="Someone", contributor_type="Curator", is_organisation=True)
+    publications = [replace(heart, contributors=(typo,)), catalogue.publications[BURROW]]
+    first, digests = datacite_report(publications, catalogue, ResultCache(tmp_path))
+    assert list(tmp_path.iterdir())  # the findings were kept
+    again, same_digests = datacite_report(publications, catalogue, ResultCache(tmp_path))
+    assert [str(p) for p in first[HEART]] == [str(p) for p in again[HEART]]
+    assert "'Curator' is not one of" in again[HEART][0].message
+    assert [str(p) for p in first[BURROW]] == [str(p) for p in again[BURROW]]
+    assert digests == same_digests and len(set(digests.values())) == 2
