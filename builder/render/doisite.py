@@ -101,7 +101,8 @@ class DoiPages:
                             partial(self._files_beside, publication)))
             paths.append(path)
         for entry in self.plan.withdrawn:
-            jobs.append(Job("withdrawn.html", partial(ctx.given, withdrawn_page(entry, self.plan.withdrawn_paths[entry.doi]))))
+            page = withdrawn_page(entry, self.plan.withdrawn_paths[entry.doi])
+            jobs.append(Job("withdrawn.html", partial(ctx.given, page)))
         for page in self.index_pages():
             jobs.append(Job("doi-index.html", partial(ctx.given, page)))
             paths.append(page.path)

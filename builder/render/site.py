@@ -197,8 +197,8 @@ class SiteRenderer:
                 path = links.datasets.get(key)
                 if path is not None:
                     jobs.append(Job(template, partial(ctx.dataset_page, view, path, self.catalogue, links, viewer,
-                                                   plan.explore_path, images.galleries.get(key, ()),
-                                                   images.social.get(path))))
+                                                      plan.explore_path, images.galleries.get(key, ()),
+                                                      images.social.get(path))))
                     paths.append(path)
             for page in self._explore_pages(plan):
                 jobs.append(Job("explore.html", partial(ctx.given, page)))
@@ -209,7 +209,8 @@ class SiteRenderer:
         for page in self._help_pages():
             jobs.append(Job("help.html", partial(ctx.given, page)))
             paths.append(page.path)
-        jobs.append(Job("404.html", partial(ctx.given, ctx.Page(path="404.html", title="Page not found", description=""))))
+        not_found = ctx.Page(path="404.html", title="Page not found", description="")
+        jobs.append(Job("404.html", partial(ctx.given, not_found)))
         return jobs, paths
 
     def _make_images(self) -> SiteImages:
