@@ -102,12 +102,14 @@ class OutputFolder:
         if self.with_manifest:
             write_file(str(self.folder), MANIFEST_FILE, self.manifest().text().encode("utf-8"))
         if self.target.exists() and _exchange(self.folder, self.target):
-            _remove(self.folder, remove_old_in_background)  # it now holds the previous site
+            # The building folder now holds the previous site: named as such while it is being removed.
+            aside = self._aside()
+            os.rename(self.folder, aside)
+            _remove(aside, remove_old_in_background)
             return
         aside = None
         if self.target.exists():
-            aside = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
-            aside.rmdir()
+            aside = self._aside()
             os.rename(self.target, aside)
         try:
             os.rename(self.folder, self.target)
@@ -117,6 +119,12 @@ class OutputFolder:
             raise
         if aside is not None:
             _remove(aside, remove_old_in_background)
+
+    def _aside(self) -> Path:
+        """A free name beside the target for the previous site, until it is removed."""
+        aside = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
+        aside.rmdir()
+        return aside
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
