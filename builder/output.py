@@ -162,11 +162,24 @@ def carry_file(old_root: str, new_root: str, relative: str) -> bool:
     except OSError:
         return False
     try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        make_folder(os.path.dirname(target))
         os.link(source, target)
     except OSError:
         return False
     return True
+
+
+def make_folder(folder: str) -> None:
+    """Make `folder` and any missing parents; one system call where only the folder itself is missing.
+
+    os.makedirs checks every parent first, which costs more than the link it prepares when a site has thousands
+    of page folders."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
 
 
 def write_file(folder: str, relative: str, payload: bytes) -> str:
@@ -175,7 +188,7 @@ def write_file(folder: str, relative: str, payload: bytes) -> str:
     try:
         stream = open(path, "wb")
     except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        make_folder(os.path.dirname(path))
         stream = open(path, "wb")
     with stream:
         stream.write(payload)
