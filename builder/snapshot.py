@@ -10,11 +10,12 @@ requires, so a snapshot this project writes validates against the XSD.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Union
+from typing import Iterable, Iterator, NamedTuple, Union
 
 from lxml import etree
 
@@ -22,6 +23,7 @@ from .errors import Location, Problem, SnapshotError
 from .icatschema import icat_schema
 
 Value = Union[str, "Ref", list["Entity"]]
+LIBXML_LINE_LIMIT = 65535
 
 
 @dataclass(slots=True, eq=False)
@@ -134,8 +136,22 @@ def walk(entity: Entity) -> Iterator[Entity]:
 # ---------------------------------------------------------------- reading
 
 
+@dataclass(frozen=True)
+class Dump:
+    """A dump file read: its snapshot, and what a later update of it needs (`builder/delta.py`)."""
+
+    snapshot: Snapshot
+    references: list[tuple[str, ...]]  # per top-level entity, in order: the ids its references name
+    plain: bool  # every reference names an id, and only top-level entities have one
+
+
 def read_snapshot(path: Path | str) -> Snapshot:
     """Parse a dump file; a broken file raises SnapshotError naming file and line."""
+    return read_dump(path).snapshot
+
+
+def read_dump(path: Path | str) -> Dump:
+    """Parse a dump file, noting each top-level entity's references; raises SnapshotError like read_snapshot."""
     shown = str(path)
     if not Path(path).is_file():
         raise SnapshotError(Problem(Location(shown), "snapshot file not found"))
@@ -155,7 +171,31 @@ def read_snapshot(path: Path | str) -> Snapshot:
     reader.problems.extend(_dangling_refs(snapshot, reader))
     if reader.problems:
         raise SnapshotError(reader.problems[:20])
-    return snapshot
+    return Dump(snapshot, reader.references, reader.plain and not reader.nested_with_ids)
+
+
+class ReadEntity(NamedTuple):
+    entity: Entity
+    references: tuple[str, ...]  # the ids its references name, nested ones too
+    plain: bool  # every reference names an id, and no nested entity has one
+
+
+def read_entity(data: bytes, line: int, shown: str) -> ReadEntity:
+    """One top-level entity from its bytes alone, which start at `line` of the file `shown`.
+
+    Raises etree.XMLSyntaxError unless the bytes are exactly one element."""
+    element = etree.fromstring(data, _ENTITY_PARSER)
+    reader = _Reader(shown, first_line=line)
+    entity = reader._entity(element, element.tag)
+    return ReadEntity(entity, reader.references_since(0), reader.plain and not reader.nested_with_ids)
+
+
+def read_head(data: bytes) -> Head:
+    """The <head> element of a dump from its bytes alone."""
+    return _Reader._head(etree.fromstring(data, _ENTITY_PARSER))
+
+
+_ENTITY_PARSER = etree.XMLParser(huge_tree=True, remove_comments=True, remove_pis=True)  # as entities() reads
 
 
 def _line_count(path: Path | str) -> int:
@@ -169,13 +209,16 @@ class _Reader:
 
     TEXT, REF, NESTED = 0, 1, 2  # how an element is read; _entity tests the plain numbers for speed
 
-    def __init__(self, shown: str):
+    def __init__(self, shown: str, first_line: int = 1):
         self.shown = shown
         self.schema = icat_schema()
         self.head: Head | None = None
         self.problems: list[Problem] = []
         self.ref_ids: list[tuple[str, int | None, str]] = []  # (id, line, where) for the dangling check
+        self.references: list[tuple[str, ...]] = []  # per top-level entity: the ids it refers to
+        self.plain = True  # no reference by key attributes seen
         self.nested_with_ids: list[Entity] = []
+        self.line_offset = first_line - 1  # where the parsed bytes start in the file
         self._modes: dict[str, dict[str, tuple[int, str]]] = {}
 
     def entities(self, path: Path | str) -> Iterator[Entity]:
@@ -190,7 +233,9 @@ class _Reader:
                 self.head = self._head(element)
             else:
                 for child in element:
+                    first_ref = len(self.ref_ids)
                     yield self._entity(child, child.tag)
+                    self.references.append(self.references_since(first_ref))
             element.clear()
             while element.getprevious() is not None:
                 del parent[0]
@@ -198,7 +243,19 @@ class _Reader:
             raise SnapshotError(Problem(Location(self.shown, context.root.sourceline),
                                         f"root element is <{context.root.tag}>, expected <icatdata> (an ICAT dump file)"))
 
-    def _head(self, element: etree._Element) -> Head:
+    def references_since(self, first: int) -> tuple[str, ...]:
+        """The ids referred to since the first-th reference; one string object per id, so they pickle once."""
+        return tuple(dict.fromkeys(sys.intern(ref_id) for ref_id, _, _ in self.ref_ids[first:]))
+
+    def _line(self, element: etree._Element) -> int | None:
+        """The element's line in the file. libxml2 numbers lines past 65535 one too high."""
+        line = element.sourceline
+        if line is None:
+            return None
+        return self.line_offset + (line - 1 if line > LIBXML_LINE_LIMIT else line)
+
+    @staticmethod
+    def _head(element: etree._Element) -> Head:
         def text(name: str) -> str | None:
             found = element.find(name)
             return found.text.strip() if found is not None and found.text else None
@@ -232,16 +289,18 @@ class _Reader:
             elif mode == 1:  # reference
                 ref_id = child.get("ref")
                 keys = {k: v for k, v in child.items() if k not in ("ref", "id")} if len(child.attrib) > (ref_id is not None) else None
-                line = child.sourceline
+                line = self._line(child)
                 values[name] = Ref(ref_id, keys, line)
                 if ref_id is not None:
                     self.ref_ids.append((ref_id, line, f"{kind}.{name}"))
+                else:
+                    self.plain = False
             else:
                 nested = self._entity(child, child_type)
                 values.setdefault(name, []).append(nested)  # type: ignore[union-attr]
                 if nested.id is not None:
                     self.nested_with_ids.append(nested)
-        return Entity(kind, values, element.get("id"), element.sourceline)
+        return Entity(kind, values, element.get("id"), self._line(element))
 
     def _guess(self, child: etree._Element) -> tuple[int, str]:
         """Elements the schema does not name (a newer ICAT): judge by their shape."""

@@ -127,3 +127,15 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
 def test_writing_is_deterministic():
     snapshot = read_snapshot(EXAMPLE)
     assert snapshot_bytes(snapshot) == snapshot_bytes(read_snapshot(EXAMPLE))
+
+
+def test_lines_past_65535_are_named_right(tmp_path):
+    """libxml2 numbers the lines of elements past 65535 one too high; messages must not."""
+    lines = SNAPSHOT.read_text().splitlines(keepends=True)
+    assert len(lines) > 100_000
+    target = next(n for n in range(150_000, len(lines)) if '<user ref="' in lines[n])
+    lines[target] = lines[target].replace('<user ref="', '<user ref="Nowhere_', 1)
+    path = tmp_path / "dangling.xml"
+    path.write_text("".join(lines))
+    with pytest.raises(SnapshotError, match=rf"dangling.xml:{target + 1}: .*reference to 'Nowhere_"):
+        read_snapshot(path)
