@@ -15,14 +15,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
-from .cache import cached_catalogue, file_digest
+from .cache import Source, cached_catalogue, file_digest
 from .collections import Collection, load_collection
 from .errors import AtlasError, ConfigError, Location, Problem
 from .manifest import MANIFEST_FILE, Manifest, ManifestError, read_manifest
 from .memo import ResultCache
 from .output import OutputFolder
 from .progress import Progress
-from .records import Catalogue, catalogue_from_snapshot
+from .records import Catalogue
 from .render.drawing import Palette
 from .render.environment import make_environment, static_dirs, theme_dirs, theme_fonts
 from .published import read_published
@@ -31,7 +31,6 @@ from .render.images import ImageCache
 from .render.site import SitePlan, SiteRenderer, plan_site
 from .render.siteimages import ImageSettings
 from .sites import Site, find_sites, load_site
-from .snapshot import read_snapshot
 
 DEFAULT_SNAPSHOT = "catalogue/esrf-public.xml"
 CACHE_FOLDER = ".cache/atlasgen"
@@ -96,7 +95,7 @@ class BuildReport:
     sites: list[SiteReport] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
-    catalogue_cached: bool = False
+    catalogue_source: Source = Source.PARSED  # cached, updated from an earlier snapshot's, or parsed
     warnings: list[Problem] = field(default_factory=list)  # doubtful input of the whole build (snapshot, schemas)
 
     @property
@@ -105,7 +104,7 @@ class BuildReport:
         return self.warnings + [warning for site in self.sites for warning in site.warnings]
 
     def as_json(self) -> dict:
-        return {"seconds": round(self.seconds, 3), "timings": self.timings, "catalogue_cached": self.catalogue_cached,
+        return {"seconds": round(self.seconds, 3), "timings": self.timings, "catalogue": self.catalogue_source.value,
                 "warnings": [_problem_json(w) for w in self.all_warnings],
                 "sites": [{"name": s.name, "output": str(s.output), "pages": s.pages, "files": s.files,
                            "datasets": s.datasets, "dois": s.dois, "rendered": s.rendered, "carried": s.carried,
@@ -149,8 +148,7 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
     snapshot_path = options.snapshot or project.root / DEFAULT_SNAPSHOT
     with clock("catalogue"):
         cache_folder = project.root / CACHE_FOLDER if options.cache else None
-        catalogue, cached = cached_catalogue(snapshot_path, cache_folder, _load_catalogue)
-    report.catalogue_cached = cached
+        catalogue, report.catalogue_source = cached_catalogue(snapshot_path, cache_folder)
     log(f"snapshot {project.shown(snapshot_path)}: {len(catalogue.datasets)} datasets, "
         f"{len(catalogue.publications)} DOIs")
     # A cached catalogue may come from an identical file elsewhere: name the file given.
@@ -204,10 +202,6 @@ def _previous_manifest(folder: Path, project: Project) -> tuple[Manifest | None,
     except ManifestError as error:
         where = Location(project.shown(folder / MANIFEST_FILE))
         return None, [Problem(where, f"{error}; building every file again")]
-
-
-def _load_catalogue(path: Path) -> Catalogue:
-    return catalogue_from_snapshot(read_snapshot(path))
 
 
 def _load_sites(project: Project, names: tuple[str, ...]) -> list[Site]:

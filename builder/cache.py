@@ -3,7 +3,9 @@
 Parsing a large ICAT dump is most of a build's work when little else has
 changed. The records of a snapshot are stored once, as a pickle named by
 the SHA-256 of the snapshot and of the modules that turn it into records;
-a change to either makes a new entry. The cache is only ever written by
+a change to either makes a new entry. A snapshot not in the cache is loaded
+by updating the newest entry's catalogue where only some entities differ
+(`builder/delta.py`), else parsed whole. The cache is only ever written by
 atlasgen itself, so reading its pickles is safe.
 """
 
@@ -13,16 +15,25 @@ import hashlib
 import os
 import pickle
 import tempfile
+from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import Callable
 
+from .delta import Loaded, load, load_whole
 from .records import Catalogue
 
 # The modules and data files whose change changes the records of a snapshot.
-CODE = ("records.py", "snapshot.py", "icatschema.py", "vocabulary.py", "schema/icatdata-5.0.xsd",
-        "schema/esrf-icat-parameters.tsv", "schema/atlasgen-parameters.tsv")
+CODE = ("records.py", "snapshot.py", "chunks.py", "delta.py", "icatschema.py", "vocabulary.py",
+        "schema/icatdata-5.0.xsd", "schema/esrf-icat-parameters.tsv", "schema/atlasgen-parameters.tsv")
 KEEP = 3  # cached catalogues kept per folder
+
+
+class Source(str, Enum):
+    """Where a build's catalogue came from."""
+
+    CACHED = "cached"  # the same snapshot was loaded before
+    UPDATED = "updated"  # the catalogue of an earlier snapshot, with the records of what differs made again
+    PARSED = "parsed"  # the whole snapshot parsed
 
 
 @cache
@@ -42,33 +53,56 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def cached_catalogue(snapshot: Path, folder: Path | None, load: Callable[[Path], Catalogue]) -> tuple[Catalogue, bool]:
-    """The snapshot's catalogue, from the cache when it is there; (catalogue, came from cache)."""
+def cached_catalogue(snapshot: Path, folder: Path | None) -> tuple[Catalogue, Source]:
+    """The snapshot's catalogue, and where it came from; raises SnapshotError for a broken snapshot."""
     if folder is None or not snapshot.is_file():
-        return load(snapshot), False
-    key = hashlib.sha256((file_digest(snapshot) + code_fingerprint()).encode()).hexdigest()[:40]
-    entry = folder / f"catalogue-{key}.pickle"
+        return load_whole(str(snapshot), b"").catalogue, Source.PARSED
+    data = snapshot.read_bytes()
+    entry = folder / f"{_prefix()}{hashlib.sha256(data).hexdigest()[:40]}.pickle"
+    found = _read(entry)
+    if found is not None:
+        os.utime(entry)  # the newest entry is the base of the next update
+        return found.catalogue, Source.CACHED
+    loaded, updated = load(str(snapshot), data, _newest(folder))
+    _store(folder, entry, loaded)
+    return loaded.catalogue, Source.UPDATED if updated else Source.PARSED
+
+
+def _prefix() -> str:
+    """Entries are named by the code that made them: only those of this code can be updated from."""
+    return f"catalogue-{code_fingerprint()[:16]}-"
+
+
+def _entries(folder: Path, prefix: str = "catalogue-") -> list[Path]:
+    """Cached catalogues, newest first."""
+    return sorted(folder.glob(f"{prefix}*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def _newest(folder: Path) -> Loaded | None:
+    entries = _entries(folder, _prefix()) if folder.is_dir() else []
+    return _read(entries[0]) if entries else None
+
+
+def _read(entry: Path) -> Loaded | None:
     try:
         with open(entry, "rb") as stream:
-            return pickle.load(stream), True
+            loaded = pickle.load(stream)
     except FileNotFoundError:
-        pass
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        entry.unlink(missing_ok=True)  # damaged or from another version: rebuild it
-    catalogue = load(snapshot)
-    _store(folder, entry, catalogue)
-    return catalogue, False
+        return None
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        entry.unlink(missing_ok=True)  # damaged or from another version: made again
+        return None
+    return loaded if isinstance(loaded, Loaded) else None
 
 
-def _store(folder: Path, entry: Path, catalogue: Catalogue) -> None:
+def _store(folder: Path, entry: Path, loaded: Loaded) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".catalogue-", dir=folder)
         with os.fdopen(handle, "wb") as stream:
-            pickle.dump(catalogue, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(loaded, stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, entry)
     except OSError:
         return  # a cache that cannot be written only costs time
-    entries = sorted(folder.glob("catalogue-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP:]:
+    for old in _entries(folder)[KEEP:]:
         old.unlink(missing_ok=True)

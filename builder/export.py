@@ -17,9 +17,8 @@ from .cache import cached_catalogue
 from .collections import load_collection
 from .errors import ConfigError, Location, Problem
 from .output import OutputFolder
-from .records import Catalogue, Publication, catalogue_from_snapshot
+from .records import Catalogue, Publication
 from .render.datacite import DataciteProblem, datacite_json, datacite_problems, datacite_record, datacite_xml
-from .snapshot import read_snapshot
 
 DEFAULT_OUT = "exports/datacite"
 
@@ -67,7 +66,7 @@ def export_datacite(options: ExportOptions) -> ExportReport:
     project = Project(options.project)
     snapshot = options.snapshot or project.root / DEFAULT_SNAPSHOT
     cache_folder = project.root / CACHE_FOLDER if options.cache else None
-    catalogue, _ = cached_catalogue(snapshot, cache_folder, lambda path: catalogue_from_snapshot(read_snapshot(path)))
+    catalogue, _ = cached_catalogue(snapshot, cache_folder)
     files: dict[str, str] = {}
     exported, invalid, problems = [], [], []
     for publication in _chosen(catalogue, project, options.collection):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping
+from typing import Container, Iterable, Mapping
 
 from .errors import Problem
 from .provenance import link, problems_of
@@ -269,16 +269,41 @@ class Catalogue:
 
 
 def catalogue_from_snapshot(snapshot: Snapshot) -> Catalogue:
+    records = records_of(snapshot)
+    return assemble(snapshot.head.date, records.datasets, records.publications, records.parameter_types,
+                    records.lines, snapshot.path)
+
+
+@dataclass(frozen=True)
+class Records:
+    """The records made from some entities of a snapshot, each with the entity it was made from."""
+
+    datasets: dict[str, Dataset]  # by key, before their DOIs are attached
+    publications: dict[str, Publication]  # by DOI
+    parameter_types: dict[str, ParameterInfo]
+    roots: dict[str, str]  # id of a dataset or dataPublication entity -> the key or DOI of its record
+    lines: dict[str, int | None]  # dataset key -> its line in the snapshot
+
+
+def records_of(snapshot: Snapshot, other_datasets: Iterable[str] = ()) -> Records:
+    """The records of every dataset and DOI in `snapshot`.
+
+    A DOI lists the datasets it holds that are in `snapshot` or among the keys `other_datasets`."""
     builder = _RecordBuilder(snapshot)
     datasets = {d.key: d for d in sorted(builder.datasets(), key=lambda d: d.key)}
-    publications = builder.publications(datasets)
-    datasets = _attach_publications(datasets, publications)
+    publications = builder.publications(datasets.keys() | set(other_datasets))
+    return Records(datasets, publications, builder.parameter_infos(), builder.roots, builder.lines)
+
+
+def assemble(date: str, datasets: Mapping[str, Dataset], publications: Mapping[str, Publication],
+             parameter_types: Mapping[str, ParameterInfo], lines: Mapping[str, int | None], path: str) -> Catalogue:
+    """The catalogue of these records: DOIs attached to their datasets, links between datasets worked out."""
+    datasets = _attach_publications(dict(sorted(datasets.items())), publications)
     provenance = link({key: d.location for key, d in datasets.items()},
                       {key: d.input_locations for key, d in datasets.items() if d.input_locations})
-    return Catalogue(date=snapshot.head.date, datasets=datasets, publications=publications,
-                     parameter_types=builder.parameter_infos(), inputs=provenance.inputs, derived=provenance.derived,
-                     problems=problems_of(provenance, {key: d.name for key, d in datasets.items()}, builder.lines,
-                                          snapshot.path),
+    return Catalogue(date=date, datasets=datasets, publications=dict(sorted(publications.items())),
+                     parameter_types=parameter_types, inputs=provenance.inputs, derived=provenance.derived,
+                     problems=problems_of(provenance, {key: d.name for key, d in datasets.items()}, lines, path),
                      **_links(datasets))
 
 
@@ -304,6 +329,7 @@ class _RecordBuilder:
         self._parameters_seen: dict[tuple, Parameter | None] = {}
         self._people_seen: dict[tuple, tuple[tuple[Person, ...], tuple[Person, ...]]] = {}
         self.lines: dict[str, int | None] = {}  # dataset key -> its line in the snapshot
+        self.roots: dict[str, str] = {}  # entity id -> key or DOI of the record made from it
 
     # ---- shared pieces
 
@@ -420,6 +446,8 @@ class _RecordBuilder:
         files = tuple(self._file(f) for f in sorted(file_entities, key=lambda f: f.text("name") or ""))
         key = "/".join((investigation.name, investigation.visit_id, name))
         self.lines[key] = entity.line
+        if entity.id is not None:
+            self.roots[entity.id] = key
         return Dataset(
             key=key,
             name=name,
@@ -458,7 +486,7 @@ class _RecordBuilder:
 
     # ---- publications
 
-    def publications(self, datasets: Mapping[str, Dataset]) -> dict[str, Publication]:
+    def publications(self, datasets: Container[str]) -> dict[str, Publication]:
         keys_by_entity = {}
         for entity in self.snapshot.of_kind("dataset"):
             investigation = self._resolve(entity, "investigation", "investigation")
@@ -476,10 +504,12 @@ class _RecordBuilder:
                 continue
             users = entity.many("users") + users_by_publication.get(id(entity), [])
             found[doi] = self._publication(entity, doi, users, keys_by_entity, datasets)
+            if entity.id is not None:
+                self.roots[entity.id] = doi
         return dict(sorted(found.items()))
 
     def _publication(self, entity: Entity, doi: str, users: list[Entity], keys_by_entity: dict[int, str],
-                     datasets: Mapping[str, Dataset]) -> Publication:
+                     datasets: Container[str]) -> Publication:
         content = self._resolve(entity, "content", "dataCollection")
         facility = self._resolve(entity, "facility", "facility")
         publication_type = self._resolve(entity, "type", "dataPublicationType")
@@ -665,12 +695,17 @@ def _registration(parameters: Mapping[str, Parameter]) -> Registration | None:
                         rotation=number("rotation", 0.0), scale=number("scale", 1.0))
 
 
-def _attach_publications(datasets: dict[str, Dataset], publications: dict[str, Publication]) -> dict[str, Dataset]:
+def _attach_publications(datasets: dict[str, Dataset], publications: Mapping[str, Publication]) -> dict[str, Dataset]:
+    """Each dataset with the DOIs that hold it; a dataset whose DOIs are unchanged stays the same object."""
     dois: dict[str, list[str]] = defaultdict(list)
-    for publication in publications.values():
-        for key in publication.dataset_keys:
-            dois[key].append(publication.doi)
-    return {key: replace(d, publication_dois=tuple(dois[key])) if key in dois else d for key, d in datasets.items()}
+    for doi in sorted(publications):
+        for key in publications[doi].dataset_keys:
+            dois[key].append(doi)
+    attached = {}
+    for key, dataset in datasets.items():
+        found = tuple(dois.get(key, ()))
+        attached[key] = dataset if dataset.publication_dois == found else replace(dataset, publication_dois=found)
+    return attached
 
 
 def _links(datasets: Mapping[str, Dataset]) -> dict[str, dict[str, tuple[str, ...]] | dict[str, str]]:

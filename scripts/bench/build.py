@@ -40,7 +40,7 @@ report = build(options)
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")) / 1024
 site = report.sites[0]
 print(json.dumps({"seconds": report.seconds, "pages": site.pages, "files": site.files, "peak_mb": peak,
-                  "timings": report.timings, "cached": report.catalogue_cached}))
+                  "timings": report.timings, "catalogue": report.catalogue_source.value}))
 """
 
 BASELINE = """

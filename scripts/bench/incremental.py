@@ -61,7 +61,7 @@ def run_build(project: Path, snapshot: Path, out: Path, *extra: str) -> tuple[fl
     if completed.returncode != 0:
         raise SystemExit(f"build failed:\n{completed.stderr}")
     report = json.loads(completed.stdout)
-    return seconds, {**report["sites"][0], "timings": report["timings"], "cached": report["catalogue_cached"]}
+    return seconds, {**report["sites"][0], "timings": report["timings"], "catalogue": report["catalogue"]}
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -72,7 +72,7 @@ def tree_digest(folder: Path) -> dict[str, str]:
 def show(label: str, seconds: float, site: dict) -> None:
     phases = ", ".join(f"{name} {value:.2f}" for name, value in site["timings"].items())
     print(f"  {label:<44} {seconds:6.2f} s   files made {site['rendered']:6d} of {site['files']:6d}, "
-          f"kept {site['carried']:6d}, removed {site['removed']}   ({phases}; catalogue cached: {site['cached']})")
+          f"kept {site['carried']:6d}, removed {site['removed']}   ({phases}; catalogue {site['catalogue']})")
 
 
 def main() -> int:
