@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import shutil
 import sys
 import tempfile
@@ -18,7 +19,7 @@ from typing import Callable, Mapping
 from .cache import Source, cached_catalogue, file_digest
 from .collections import Collection, load_collection
 from .errors import AtlasError, ConfigError, Location, Problem
-from .manifest import MANIFEST_FILE, Manifest, ManifestError, read_manifest
+from .manifest import MANIFEST_FILE, Manifest, ManifestError, code_fingerprint, read_manifest
 from .memo import ResultCache
 from .output import OutputFolder
 from .progress import Progress
@@ -28,6 +29,8 @@ from .render.environment import make_environment, static_dirs, theme_dirs, theme
 from .published import read_published
 from .render.doisite import atlas_links
 from .render.images import ImageCache
+from .reads import Lookups, Recorder
+from .render.reuse import Reuse, read_memory, write_memory
 from .render.site import SitePlan, SiteRenderer, plan_site
 from .render.siteimages import ImageSettings
 from .sites import Site, find_sites, load_site
@@ -160,25 +163,33 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
             if any(s.config.doi_pages == "all" for s in sites) else []
         collections = _load_collections(project, sites + atlases, catalogue)
         report.warnings += [warning for name in sorted(collections) for warning in collections[name].warnings]
+        previous = {site.name: _previous_manifest(out_root / site.name, project) for site in sites}
+        memories = project.root / CACHE_FOLDER / "sites" if options.cache else None
+        reuses = {site.name: _reuse(project, site, catalogue, previous[site.name][0], memories, options)
+                  for site in sites}
         plans = [plan_site(site, [collections[name] for name in site.config.collections], catalogue,
-                           read_published(out_root / site.name)) for site in sites]
+                           read_published(out_root / site.name), reuses[site.name]) for site in sites]
         dataset_sites = atlas_links([(a, [collections[n] for n in a.config.collections]) for a in atlases], catalogue)
     outputs: list[tuple[SitePlan, OutputFolder]] = []
     renderers: list[SiteRenderer] = []
     results = ResultCache(project.root / CACHE_FOLDER / "results" if options.cache else None)
-    previous = {plan.site.name: _previous_manifest(out_root / plan.site.name, project) for plan in plans}
     with _image_cache(project, options.cache) as image_cache:
         try:
             with clock("render"):
                 for plan in plans:
-                    output = OutputFolder(out_root / plan.site.name,
-                                          previous[plan.site.name][0] if options.incremental else None, manifest=True)
+                    name = plan.site.name
+                    output = OutputFolder(out_root / name, previous[name][0] if options.incremental else None,
+                                          manifest=True)
                     outputs.append((plan, output))
                     renderers.append(_render(plan, catalogue, project, output, image_cache, options.quiet,
-                                             results, dataset_sites if plan.site.config.doi_pages == "all" else {}))
+                                             results, dataset_sites if plan.site.config.doi_pages == "all" else {},
+                                             reuses[name]))
             with clock("publish"):
                 for plan, output in outputs:
                     output.publish(remove_old_in_background=True)
+                    if memories:
+                        memory = reuses[plan.site.name].finish(output.manifest_text)
+                        write_memory(memories, plan.site.name, memory, catalogue)
         except BaseException:
             for _, output in outputs:
                 output.discard()
@@ -260,8 +271,31 @@ def _image_cache(project: Project, keep: bool):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _reuse(project: Project, site: Site, catalogue: Catalogue, manifest: Manifest | None, memories: Path | None,
+           options: BuildOptions) -> Reuse:
+    """What the site's previous build made, where the published site is what it made and is built upon."""
+    usable = memories is not None and manifest is not None and options.incremental
+    memory = read_memory(memories, site.name, manifest.digest, catalogue) if usable else None  # type: ignore
+    return Reuse(memory, _settings_fingerprint(project, site), Lookups(catalogue), Recorder())
+
+
+def _settings_fingerprint(project: Project, site: Site) -> str:
+    """Everything a site is made with besides the catalogue: atlasgen's code, every site's and collection's
+    settings and help pages, the site's themes."""
+    config = site.config
+    override = site.source_path(config.templates) if config.templates else None
+    folders = [project.site_config, project.collections, *(d.parent for d in theme_dirs(project.themes, config.theme,
+                                                                                         None)), override]
+    digest = hashlib.sha256(code_fingerprint().encode())
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder is not None and folder.is_dir() else ():
+            if path.is_file():
+                digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def _render(plan: SitePlan, catalogue: Catalogue, project: Project, output: OutputFolder, image_cache: ImageCache,
-            quiet: bool, results: ResultCache, dataset_sites: Mapping[str, tuple]) -> SiteRenderer:
+            quiet: bool, results: ResultCache, dataset_sites: Mapping[str, tuple], reuse: Reuse) -> SiteRenderer:
     config = plan.site.config
     override = plan.site.source_path(config.templates) if config.templates else None
     dirs = theme_dirs(project.themes, config.theme, override)
@@ -272,7 +306,7 @@ def _render(plan: SitePlan, catalogue: Catalogue, project: Project, output: Outp
         root=plan.site.source_path(config.images.root) if config.images.root else None, social=config.images.social,
         shown=project.shown)
     renderer = SiteRenderer(plan, catalogue, make_environment(dirs), output, static_dirs(dirs), image_settings,
-                            image_cache, results, dataset_sites)
+                            image_cache, results, dataset_sites, reuse)
     with Progress(f"{plan.site.name}", plan.page_count, enabled=not quiet and sys.stderr.isatty()) as progress:
         renderer.render(progress.advance)
     return renderer

@@ -212,7 +212,7 @@ class _Update:
             roots[entity_id] = key
         lines = {key: self.chunks[i].line for i, key in roots.items() if key in datasets}
         return Loaded(assemble(head.date, datasets, publications, self._parameter_types(differing, head), lines,
-                               self.path), Table(self.now, roots))
+                               self.path, self.catalogue), Table(self.now, roots))
 
     def _parameter_types(self, differing: set[str], head: Head) -> dict[str, ParameterInfo]:
         """The catalogue's parameter types, read again only if one of them differs."""

@@ -33,6 +33,7 @@ class Entry:
 @dataclass(frozen=True)
 class Manifest:
     files: Mapping[str, Entry] = field(default_factory=dict)
+    digest: str = ""  # of the file it was read from
 
     def text(self) -> str:
         files = {path: {"inputs": entry.inputs, "bytes": entry.digest} for path, entry in self.files.items()}
@@ -52,7 +53,8 @@ def read_manifest(site_folder: Path) -> Manifest | None:
     if not site_folder.is_dir():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
     except FileNotFoundError:
         raise ManifestError("the site has no manifest") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -60,9 +62,14 @@ def read_manifest(site_folder: Path) -> Manifest | None:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ManifestError(f"manifest is not of format {FORMAT}")
     try:
-        return Manifest({path: Entry(entry["inputs"], entry["bytes"]) for path, entry in data["files"].items()})
+        files = {path: Entry(entry["inputs"], entry["bytes"]) for path, entry in data["files"].items()}
     except (KeyError, TypeError, AttributeError) as error:
         raise ManifestError(f"malformed manifest entry: {error!r}") from None
+    return Manifest(files, text_digest(text))
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def inputs_digest(*parts: str) -> str:

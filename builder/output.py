@@ -42,6 +42,7 @@ class OutputFolder:
         self.inputs: dict[str, str] = {}  # relative path -> hash of its inputs, where not its bytes
         self.carried: set[str] = set()  # files kept from the previous site, not made again
         self._folders: set[str] = set()  # made by link()
+        self.manifest_text = ""  # as published
 
     def write(self, relative: str, data: bytes | str) -> None:
         """Write a file whose content is its own input; the previous site's identical file is kept instead."""
@@ -100,7 +101,8 @@ class OutputFolder:
     def publish(self, remove_old_in_background: bool = False) -> None:
         """Write the manifest (if kept) and swap the new folder in; the old one is removed, or left to a background `rm`."""
         if self.with_manifest:
-            write_file(str(self.folder), MANIFEST_FILE, self.manifest().text().encode("utf-8"))
+            self.manifest_text = self.manifest().text()
+            write_file(str(self.folder), MANIFEST_FILE, self.manifest_text.encode("utf-8"))
         if self.target.exists() and _exchange(self.folder, self.target):
             # The building folder now holds the previous site: named as such while it is being removed.
             aside = self._aside()

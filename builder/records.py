@@ -7,6 +7,7 @@ sorted by key, with the links between them worked out once.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -260,6 +261,7 @@ class Catalogue:
     derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # processed results per input
     inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # what a processed dataset was made from
     problems: tuple[Problem, ...] = ()  # what the build reports as warnings: the records are usable as they are
+    digests: Mapping[str, str] = field(default_factory=dict)  # dataset key or DOI -> a digest of its record
 
     def publications_of(self, dataset: Dataset) -> list[Publication]:
         return [self.publications[doi] for doi in dataset.doi_list if doi in self.publications]
@@ -296,15 +298,32 @@ def records_of(snapshot: Snapshot, other_datasets: Iterable[str] = ()) -> Record
 
 
 def assemble(date: str, datasets: Mapping[str, Dataset], publications: Mapping[str, Publication],
-             parameter_types: Mapping[str, ParameterInfo], lines: Mapping[str, int | None], path: str) -> Catalogue:
-    """The catalogue of these records: DOIs attached to their datasets, links between datasets worked out."""
+             parameter_types: Mapping[str, ParameterInfo], lines: Mapping[str, int | None], path: str,
+             previous: Catalogue | None = None) -> Catalogue:
+    """The catalogue of these records: DOIs attached to their datasets, links between datasets worked out.
+
+    Records that are the very objects of `previous` keep their digests."""
     datasets = _attach_publications(dict(sorted(datasets.items())), publications)
+    publications = dict(sorted(publications.items()))
     provenance = link({key: d.location for key, d in datasets.items()},
                       {key: d.input_locations for key, d in datasets.items() if d.input_locations})
-    return Catalogue(date=date, datasets=datasets, publications=dict(sorted(publications.items())),
+    return Catalogue(date=date, datasets=datasets, publications=publications,
                      parameter_types=parameter_types, inputs=provenance.inputs, derived=provenance.derived,
                      problems=problems_of(provenance, {key: d.name for key, d in datasets.items()}, lines, path),
-                     **_links(datasets))
+                     digests=_digests(datasets, publications, previous), **_links(datasets))
+
+
+def _digests(datasets: Mapping[str, Dataset], publications: Mapping[str, Publication],
+             previous: Catalogue | None) -> dict[str, str]:
+    """A digest of each record's value, so that later work can tell an unchanged record cheaply."""
+    old_records = {**previous.datasets, **previous.publications} if previous else {}
+    digests = {}
+    for key, record in (*datasets.items(), *publications.items()):
+        if old_records.get(key) is record:
+            digests[key] = previous.digests[key]  # type: ignore[union-attr]
+        else:
+            digests[key] = hashlib.sha256(repr(record).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return digests
 
 
 def _number(text: str | None) -> float | None:

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from . import display, formatting
 from .collections import Collection, FieldSpec, field_kind, field_units
 from .provenance import walk
+from .reads import Recorder
 from .records import Catalogue, Dataset, Parameter
 
 
@@ -98,25 +99,25 @@ def label_of(name: str, spec: FieldSpec) -> str:
 class Shaper:
     """Turns datasets into views for one collection; reuses formatting of repeated values."""
 
-    def __init__(self, collection: Collection, catalogue: Catalogue):
+    def __init__(self, collection: Collection, catalogue: Catalogue, recorder: Recorder | None = None):
         self.collection = collection
         self.catalogue = catalogue
+        self.recorder = recorder or Recorder()  # of the lookups in `catalogue`, if it notes them
         self.config = collection.config
         self.labels = {name: (label_of(name, spec), escape(label_of(name, spec))) for name, spec in self.config.fields.items()}
         self.readers: dict[str, Callable[[Dataset], FieldValue]] = {
             name: self._reader(spec, field_kind(spec, catalogue)) for name, spec in self.config.fields.items()
         }
         self.layouts = display.layouts(self.config.display, self.config.groups_by_key)
-        self._linked_values: dict[str, dict[str, FieldValue]] = {}  # datasets with provenance, read once
+        self._linked_values: dict = {}  # datasets with provenance, read once
 
     def values(self, dataset: Dataset) -> dict[str, FieldValue]:
-        linked = dataset.key in self.catalogue.inputs or dataset.key in self.catalogue.derived
-        found = self._linked_values.get(dataset.key) if linked else None
-        if found is None:
-            found = {name: read(dataset) for name, read in self.readers.items()}
-            if linked:
-                self._linked_values[dataset.key] = found
-        return found
+        def fresh() -> dict[str, FieldValue]:
+            return {name: read(dataset) for name, read in self.readers.items()}
+
+        if dataset.key in self.catalogue.inputs or dataset.key in self.catalogue.derived:
+            return self.recorder.remembered(self._linked_values, dataset.key, fresh)
+        return fresh()
 
     def view(self, dataset: Dataset) -> DatasetView:
         values = self.values(dataset)

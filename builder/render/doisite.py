@@ -22,10 +22,13 @@ from ..sites import Site, dataset_path, url_path
 from . import context as ctx
 from .bibliographic import csl_item
 from .citation import datacite_citation, doi_url
-from .citestyles import styled_citations
-from .landing import (LINKSET_FILE, DoiPage, ExternalLink, LandingInputs, datacite_report, datasets_of, doi_page,
+from .citestyles import StyledCitation, styled_citations
+from .datacite import DataciteProblem
+from .landing import (LINKSET_FILE, DoiPage, ExternalLink, LandingInputs, datacite_check, datasets_of, doi_page,
                       export_files, signposts)
 from .pages import Beside, Job
+from ..reads import Recorded, RecordedSet, recorded, recorded_catalogue
+from .reuse import Reuse
 from .signposting import Signpost, headers_file
 
 HEADERS_FILE = "_headers"
@@ -62,34 +65,76 @@ class DoiIndexPage(ctx.Page):
     next_path: str | None
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What a landing page shows that is worked out before pages render."""
+
+    citations: tuple[StyledCitation, ...]
+    record_digest: str  # of its DataCite record; "" if the site exports none
+    problems: list[DataciteProblem]  # of its DataCite record
+
+
 class DoiPages:
     """Everything a site publishes per DOI."""
 
     def __init__(self, plan, catalogue: Catalogue, atlas_links: Mapping[str, tuple[ExternalLink, ...]],
-                 results: ResultCache):
+                 results: ResultCache, reuse: Reuse):
         self.plan = plan
         self.site = plan.site
         self.catalogue = catalogue
         self.atlas_links = atlas_links
         self.results = results  # citations and DataCite checks of earlier builds
+        self.reuse = reuse
         self.inputs = LandingInputs(self.site, catalogue, plan.links)
+        self.inputs_read = self.inputs  # the same, noting what each page looks up
         self.warnings: list[Problem] = []
         self.record_digests: dict[str, str] = {}  # DOI -> digest of its DataCite record, if the site exports it
 
     def prepare(self) -> None:
-        """Citations and DataCite checks of every DOI: before the pages, which show them."""
-        publications = [self.catalogue.publications[doi] for doi in self.plan.dois]
-        styles = [(item.style, item.label) for item in self.site.config.landing.citation_styles]
-        citations = styled_citations({p.doi: csl_item(p) for p in publications}, styles, self.results)
+        """Citations and DataCite checks of every DOI: before the pages, which show them.
+
+        Each DOI's are a piece of work, kept from the previous build where its record and datasets are unchanged."""
+        prepared: dict[str, Prepared] = {}
+        fresh: dict[str, tuple[Mapping, tuple[str, list[DataciteProblem]] | None, set]] = {}
         wants_datacite = any(key.startswith("datacite") for key in self.site.config.landing.exports)
-        report, self.record_digests = datacite_report(publications, self.catalogue, self.results) \
-            if wants_datacite else ({}, {})
+        recorder = self.reuse.recorder
+        catalogue = recorded_catalogue(self.catalogue, recorder)
+        for doi in self.plan.dois:
+            kept = self.reuse.kept("prepare", doi)
+            if kept is not None:
+                self.reuse.keep("prepare", doi, kept)
+                prepared[doi] = kept.made
+                continue
+            with recorder.piece() as reads:
+                publication = catalogue.publications[doi]
+                check = datacite_check(publication, catalogue, self.results) if wants_datacite else None
+                fresh[doi] = (csl_item(publication), check, reads)
+        self.results.save()
+        styles = [(item.style, item.label) for item in self.site.config.landing.citation_styles]
+        citations = styled_citations({doi: item for doi, (item, _, _) in fresh.items()}, styles, self.results)
+        for doi, (_, check, reads) in fresh.items():
+            prepared[doi] = Prepared(citations[doi], *(check or ("", [])))
+            self.reuse.made("prepare", doi, reads, prepared[doi])
+        self.record_digests = {doi: made.record_digest for doi, made in prepared.items() if made.record_digest}
+        report = {doi: prepared[doi].problems for doi in self.plan.dois if prepared[doi].problems}
         invalid = frozenset(doi for doi, problems in report.items() if not all(p.left_out for p in problems))
         where = Location(self.site.document.path)
         self.warnings = [Problem(where, f"DataCite record of {problem}" + ("" if problem.left_out or doi not in invalid
                                                                           else "; no DataCite files for it"))
                          for doi in sorted(report) for problem in report[doi]]
-        self.inputs = LandingInputs(self.site, self.catalogue, self.plan.links, self.atlas_links, citations, invalid)
+        self.inputs = LandingInputs(self.site, self.catalogue, self.plan.links, self.atlas_links,
+                                    {doi: made.citations for doi, made in prepared.items()}, invalid)
+        self.inputs_read = self._recorded(self.inputs)
+
+    def _recorded(self, inputs: LandingInputs) -> LandingInputs:
+        recorder, lookups = self.reuse.recorder, self.reuse.lookups
+        for name in ("atlas_links", "citations", "invalid_datacite"):
+            lookups.add(name, getattr(inputs, name))
+        return LandingInputs(inputs.site, recorded_catalogue(inputs.catalogue, recorder),
+                             recorded(inputs.links, recorder, "links."),
+                             Recorded("atlas_links", inputs.atlas_links, recorder),
+                             Recorded("citations", inputs.citations, recorder),
+                             RecordedSet("invalid_datacite", inputs.invalid_datacite, recorder))  # type: ignore[arg-type]
 
     def jobs(self, social: Mapping[str, object]) -> tuple[list[Job], list[str]]:
         jobs: list[Job] = []
@@ -97,8 +142,9 @@ class DoiPages:
         for doi in self.plan.dois:
             path = self.plan.links.dois[doi]
             publication = self.catalogue.publications[doi]
-            jobs.append(Job("doi.html", partial(doi_page, publication, path, self.inputs, social.get(path)),
-                            partial(self._files_beside, publication)))
+            jobs.append(Job("doi.html", partial(doi_page, publication, path, self.inputs_read, social.get(path)),
+                            partial(self._files_beside, publication), path=path, given=social.get(path),
+                            also_read=frozenset({("publications", doi)})))
             paths.append(path)
         for entry in self.plan.withdrawn:
             page = withdrawn_page(entry, self.plan.withdrawn_paths[entry.doi])
@@ -113,7 +159,7 @@ class DoiPages:
         url = self.site.config.base_url + url_path(page.path)
         inputs = inputs_digest(url, self.record_digests.get(publication.doi, ""), repr(publication))
         names = tuple(export.file for export in page.exports) + (LINKSET_FILE,)
-        return Beside(inputs, names, partial(export_files, publication, page, url, self.catalogue))
+        return Beside(inputs, names, partial(export_files, publication, page, url, self.inputs_read.catalogue))
 
     def write_files(self, output) -> None:
         """`_headers` for hosts that read it, and the published DOIs; each page's own files come with the page."""

@@ -243,23 +243,17 @@ def export_files(publication: Publication, page: DoiPage, page_url: str, catalog
     return files
 
 
-def datacite_report(publications: Sequence[Publication], catalogue: Catalogue,
-                    results: ResultCache) -> tuple[dict[str, list[DataciteProblem]], dict[str, str]]:
-    """DOI -> what is wrong with its DataCite record, for the DOIs where something is; and DOI -> record digest.
+def datacite_check(publication: Publication, catalogue: Catalogue,
+                   results: ResultCache) -> tuple[str, list[DataciteProblem]]:
+    """The digest of a DOI's DataCite record, and what is wrong with it.
 
     The schema check is most of a build's time on a large site, and depends on the record alone: its
-    findings are kept in `results` under the record's digest.
+    findings are kept in `results` under the record's digest (the caller saves them).
     """
-    found, digests = {}, {}
-    for publication in publications:
-        record = datacite_record(publication, datasets_of(publication, catalogue))
-        digests[publication.doi] = key = json_digest(record)
-        errors = results.get(SCHEMA_CHECK, key)
-        if errors is None:
-            errors = schema_errors(record)
-            results.put(SCHEMA_CHECK, key, errors)
-        problems = datacite_problems(publication, record, [(path, message) for path, message in errors])
-        if problems:
-            found[publication.doi] = problems
-    results.save()
-    return found, digests
+    record = datacite_record(publication, datasets_of(publication, catalogue))
+    key = json_digest(record)
+    errors = results.get(SCHEMA_CHECK, key)
+    if errors is None:
+        errors = schema_errors(record)
+        results.put(SCHEMA_CHECK, key, errors)
+    return key, datacite_problems(publication, record, [(path, message) for path, message in errors])

@@ -12,6 +12,11 @@ own context, which holds all a template can read. A page whose inputs the
 previous site's manifest lists unchanged is carried over, not rendered; so
 are the files beside it (a landing page's exports) when what they are made
 from besides the page is unchanged too.
+
+A page whose path is known ahead is a piece of work (`reuse.py`): where
+what it looked up and what it was given are unchanged since the previous
+build, it is carried over, files beside it included, without even working
+out its context.
 """
 
 from __future__ import annotations
@@ -19,13 +24,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Callable, Mapping, NamedTuple, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 from jinja2 import Environment
 
 from ..manifest import Entry, code_fingerprint, inputs_digest
-from ..output import OutputFolder, carry_unchanged, write_file
+from ..output import OutputFolder, carry_file, carry_unchanged, write_file
 from . import context as ctx
+from ..reads import Read
+from .reuse import Piece, Reuse
 
 
 class Beside(NamedTuple):
@@ -40,9 +48,22 @@ class Job(NamedTuple):
     template: str
     page: Callable[[], ctx.Page]  # makes the page's context
     beside: Callable[[ctx.Page], Beside] | None = None  # the files beside the page, if it has any
+    path: str | None = None  # known ahead: the page may be kept from the previous build
+    given: Any = None  # what the page is made from besides its lookups (its images), compared by value
+    also_read: frozenset[Read] = frozenset()  # lookups made for it beforehand (its dataset's view)
+
+
+@dataclass(frozen=True)
+class PageMade:
+    """What a page piece made, as the next build checks it."""
+
+    template: str
+    given: str  # digest of the repr of the job's `given`
+    files: tuple[str, ...]  # the page and the files beside it
 
 
 Placed = tuple[str, str, str, bool]  # (relative path, inputs hash, bytes hash, carried over)
+Made = tuple[str, Piece | None]  # (page path, what the page piece read and made; None: kept from before)
 SLICE = 250
 PARALLEL_FROM = 600  # pages; below this, starting workers costs more than it saves
 
@@ -50,15 +71,16 @@ _worker_state: _State | None = None  # set in each worker by _adopt, before any 
 
 
 def render_pages(jobs: Sequence[Job], environment: Environment, site: ctx.SiteContext, output: OutputFolder,
-                 progress: Callable[[int], None], meanwhile: Callable[[], None] = lambda: None) -> None:
+                 progress: Callable[[int], None], reuse: Reuse,
+                 meanwhile: Callable[[], None] = lambda: None) -> None:
     """Render and write every job (or carry it over); `meanwhile` runs in this process while workers render."""
     state = _State(jobs, environment, site, str(output.folder), str(output.target), output.previous.files,
-                   shared_fingerprint(environment, site))
+                   shared_fingerprint(environment, site), reuse)
     workers = _worker_count(len(jobs))
     if workers < 2:
         meanwhile()
         for start in range(0, len(jobs), SLICE):
-            _record(output, _render_slice(state, start))
+            _record(output, reuse, *_render_slice(state, start))
             progress(len(jobs[start:start + SLICE]))
         return
     context = multiprocessing.get_context("fork")
@@ -66,7 +88,7 @@ def render_pages(jobs: Sequence[Job], environment: Environment, site: ctx.SiteCo
         futures = {pool.submit(_render_assigned, start): start for start in range(0, len(jobs), SLICE)}
         meanwhile()
         for future in as_completed(futures):
-            _record(output, future.result())
+            _record(output, reuse, *future.result())
             progress(len(jobs[futures[future]:futures[future] + SLICE]))
 
 
@@ -90,11 +112,14 @@ class _State(NamedTuple):
     previous_folder: str  # the published site
     previous: Mapping[str, Entry]
     fingerprint: str
+    reuse: Reuse
 
 
-def _record(output: OutputFolder, placed: list[Placed]) -> None:
+def _record(output: OutputFolder, reuse: Reuse, placed: list[Placed], made: list[Made]) -> None:
     for relative, inputs, digest, carried in placed:
         output.placed(relative, inputs, digest, carried)
+    for path, piece in made:
+        reuse.keep("page", path, piece or reuse.previous.pieces[("page", path)])  # type: ignore[union-attr]
 
 
 def _worker_count(pages: int) -> int:
@@ -108,20 +133,54 @@ def _adopt(state: _State) -> None:
     _worker_state = state
 
 
-def _render_assigned(start: int) -> list[Placed]:
+def _render_assigned(start: int) -> tuple[list[Placed], list[Made]]:
     assert _worker_state is not None
     return _render_slice(_worker_state, start)
 
 
-def _render_slice(state: _State, start: int) -> list[Placed]:
-    placed = []
+def _render_slice(state: _State, start: int) -> tuple[list[Placed], list[Made]]:
+    placed: list[Placed] = []
+    made: list[Made] = []
     for job in state.jobs[start:start + SLICE]:
-        page = job.page()
-        inputs = inputs_digest(state.fingerprint, job.template, repr(page))
-        placed.append(_place_page(state, job.template, page, inputs))
-        if job.beside is not None:
-            placed += _place_beside(state, page, inputs, job.beside(page))
-    return placed
+        kept = _kept(state, job) if job.path is not None else None
+        if kept is not None:
+            placed += kept
+            made.append((job.path, None))  # type: ignore[arg-type]
+            continue
+        with state.reuse.recorder.piece() as reads:
+            page = job.page()
+            inputs = inputs_digest(state.fingerprint, job.template, repr(page))
+            these = [_place_page(state, job.template, page, inputs)]
+            if job.beside is not None:
+                these += _place_beside(state, page, inputs, job.beside(page))
+        placed += these
+        if job.path is not None:
+            files = tuple(relative for relative, *_ in these)
+            made.append((job.path, Piece(state.reuse.lookups.fingerprints(reads | job.also_read),
+                                         PageMade(job.template, _given_digest(job.given), files))))
+    return placed, made
+
+
+def _kept(state: _State, job: Job) -> list[Placed] | None:
+    """Carry over the page and the files beside it, if the previous build made them from what it would now."""
+    piece = state.reuse.kept("page", job.path)
+    if piece is None or piece.made.template != job.template or piece.made.given != _given_digest(job.given):
+        return None
+    old = [(relative, state.previous.get(relative)) for relative in piece.made.files]
+    if any(entry is None for _, entry in old):
+        return None
+    carried = []
+    for relative, entry in old:
+        if not carry_file(state.previous_folder, state.folder, relative):
+            for done in carried:  # the page is made instead: never write through a link to the published file
+                os.unlink(os.path.join(state.folder, done))
+            return None
+        carried.append(relative)
+    return [(relative, entry.inputs, entry.digest, True) for relative, entry in old]  # type: ignore[union-attr]
+
+
+def _given_digest(given: Any) -> str:
+    return inputs_digest(repr(given))
 
 
 def _place_page(state: _State, template: str, page: ctx.Page, inputs: str) -> Placed:

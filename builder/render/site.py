@@ -32,6 +32,8 @@ from .environment import content_hash
 from .landing import ExternalLink
 from .images import ImageCache, ImageSet
 from .pages import Job, render_pages
+from ..reads import Read, recorded, recorded_catalogue
+from .reuse import Reuse
 from .siteimages import DatasetShown, DoiShown, ImageSettings, SiteImages, site_images
 
 Progress = Callable[[int], None]
@@ -43,6 +45,7 @@ class CollectionPlan:
     explore_path: str
     views: list[DatasetView]  # in the default order
     sort_columns: list[search.SortColumn]
+    view_reads: dict[str, frozenset[Read]] = field(default_factory=dict)  # dataset key -> what its view looked up
 
 
 @dataclass
@@ -64,11 +67,13 @@ class SitePlan:
 
 
 def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogue,
-              published: Mapping[str, PublishedDoi] | None = None) -> SitePlan:
+              published: Mapping[str, PublishedDoi] | None = None, reuse: Reuse | None = None) -> SitePlan:
     """Every page of the site by path; raises BuildError if two things claim one path.
 
     `published` are the DOIs of the site built before: those gone from the catalogue keep a withdrawn page.
+    Each dataset's view is a piece of work, kept from the previous build where `reuse` has it.
     """
+    reuse = reuse or Reuse.nothing(catalogue)
     plan = Plan()
     where = site.document.locate(("paths",))
     dataset_paths: dict[str, str] = {}
@@ -77,8 +82,7 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
     for index, collection in enumerate(collections):
         explore_path = "" if len(collections) == 1 else f"{collection.name}/"
         plan.claim(explore_path, "explore page", collection.name, where)
-        shaper = Shaper(collection, catalogue)
-        views = [shaper.view(catalogue.datasets[key]) for key in collection.keys]
+        views, view_reads = _views(collection, catalogue, reuse)
         sorts = _sort_columns(collection, views)
         default = next((s for s in sorts if s.key == collection.config.sort.default), None)
         if default is not None:
@@ -93,7 +97,7 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
             if plan.claim(path, "dataset", dataset.key, where):
                 dataset_paths[dataset.key] = path
                 titles[dataset.key] = view.title
-        collection_plans.append(CollectionPlan(collection, explore_path, views, sorts))
+        collection_plans.append(CollectionPlan(collection, explore_path, views, sorts, view_reads))
     doi_paths = _claim_dois(plan, site, _wanted_dois(site, collection_plans, catalogue), "DOI")
     withdrawn = withdrawn_since(published or {}, catalogue.publications, catalogue.date) \
         if site.config.doi_pages != "none" else []
@@ -112,6 +116,27 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
     plan.check()
     return SitePlan(site, collection_plans, ctx.PageLinks(dataset_paths, doi_paths, titles), sorted(doi_paths),
                     help_pages, [e for e in withdrawn if e.doi in withdrawn_paths], withdrawn_paths, index_paths)
+
+
+def _views(collection: Collection, catalogue: Catalogue,
+           reuse: Reuse) -> tuple[list[DatasetView], dict[str, frozenset[Read]]]:
+    """The view of each dataset of the collection, and what each looked up."""
+    recorder = reuse.recorder
+    shaper = Shaper(collection, recorded_catalogue(catalogue, recorder), recorder)
+    views, view_reads = [], {}
+    for key in collection.keys:
+        piece = reuse.kept("view", (collection.name, key))
+        if piece is not None:
+            reuse.keep("view", (collection.name, key), piece)
+            views.append(piece.made)
+            view_reads[key] = frozenset(piece.reads)
+            continue
+        with recorder.piece() as reads:
+            recorder.note("datasets", key)
+            views.append(shaper.view(catalogue.datasets[key]))
+        reuse.made("view", (collection.name, key), reads, views[-1])
+        view_reads[key] = frozenset(reads)
+    return views, view_reads
 
 
 def _wanted_dois(site: Site, collections: Sequence[CollectionPlan], catalogue: Catalogue) -> list[str]:
@@ -152,7 +177,7 @@ class SiteRenderer:
     def __init__(self, plan: SitePlan, catalogue: Catalogue, environment: Environment, output: OutputFolder,
                  static_dirs: Sequence[Path], image_settings: ImageSettings, image_cache: ImageCache,
                  results: ResultCache | None = None,
-                 atlas_links: Mapping[str, tuple[ExternalLink, ...]] | None = None):
+                 atlas_links: Mapping[str, tuple[ExternalLink, ...]] | None = None, reuse: Reuse | None = None):
         self.plan = plan
         self.site = plan.site
         self.catalogue = catalogue
@@ -163,7 +188,9 @@ class SiteRenderer:
         self.image_settings = image_settings
         self.image_cache = image_cache
         self.images = SiteImages()
-        self.doi_pages = DoiPages(plan, catalogue, atlas_links or {}, results or ResultCache(None))
+        self.reuse = reuse or Reuse.nothing(catalogue)
+        self.reuse.lookups.add_fields(plan.links, "links.")
+        self.doi_pages = DoiPages(plan, catalogue, atlas_links or {}, results or ResultCache(None), self.reuse)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -175,7 +202,8 @@ class SiteRenderer:
         self.images = self._make_images()
         self.doi_pages.prepare()
         jobs, paths = self._page_jobs()
-        render_pages(jobs, self.environment, self.site_context, self.output, progress, meanwhile=self._write_files)
+        render_pages(jobs, self.environment, self.site_context, self.output, progress, self.reuse,
+                     meanwhile=self._write_files)
         self._write_sitemap(paths)
 
     def _write_files(self) -> None:
@@ -189,6 +217,8 @@ class SiteRenderer:
         paths: list[str] = []
         links = self.plan.links
         images = self.images
+        recorder = self.reuse.recorder
+        catalogue, links_read = recorded_catalogue(self.catalogue, recorder), recorded(links, recorder, "links.")
         for plan in self.plan.collections:
             viewer = self._viewer(plan.collection)
             template = self._dataset_template(plan.collection.name)
@@ -196,9 +226,10 @@ class SiteRenderer:
                 key = view.dataset.key
                 path = links.datasets.get(key)
                 if path is not None:
-                    jobs.append(Job(template, partial(ctx.dataset_page, view, path, self.catalogue, links, viewer,
-                                                      plan.explore_path, images.galleries.get(key, ()),
-                                                      images.social.get(path))))
+                    pictures = (images.galleries.get(key, ()), images.social.get(path))
+                    jobs.append(Job(template, partial(ctx.dataset_page, view, path, catalogue, links_read, viewer,
+                                                      plan.explore_path, *pictures),
+                                    path=path, given=pictures, also_read=plan.view_reads[key]))
                     paths.append(path)
             for page in self._explore_pages(plan):
                 jobs.append(Job("explore.html", partial(ctx.given, page)))

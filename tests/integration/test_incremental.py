@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from builder.build import BuildOptions, BuildReport, build
+from builder.build import CACHE_FOLDER, BuildOptions, BuildReport, build
 from builder.cli import main
 from builder.manifest import MANIFEST_FILE
-from tests.conftest import SNAPSHOT
+from tests.conftest import REPO, SNAPSHOT
 from tests.integration.test_bad_input import break_file, left_in
 from tests.integration.test_build_hoa import tree_hashes
 
@@ -54,8 +54,7 @@ def snapshot_with_copy(target: Path, source: Path = SNAPSHOT) -> Path:
     for element in _entities_of(root, KNOWN, KNOWN_DOI):
         text = etree.tostring(element, encoding="unicode").replace(KNOWN, NEW).replace(old_doi_id, new_doi_id)
         data.append(etree.fromstring(text.replace("VOI-02b", "VOI-02z")))
-    tree.write(str(target), xml_declaration=True, encoding="utf-8")
-    return target
+    return _written(tree, target)
 
 
 def snapshot_without(target: Path, name: str = KNOWN, doi: str = KNOWN_DOI) -> Path:
@@ -63,14 +62,19 @@ def snapshot_without(target: Path, name: str = KNOWN, doi: str = KNOWN_DOI) -> P
     root = tree.getroot()
     for element in _entities_of(root, name, doi):
         element.getparent().remove(element)
-    tree.write(str(target), xml_declaration=True, encoding="utf-8")
-    return target
+    return _written(tree, target)
 
 
 def snapshot_with_description(target: Path, name: str, description: str) -> Path:
     tree = etree.parse(str(SNAPSHOT))
     dataset = next(d for d in tree.getroot().iterfind("data/dataset") if d.findtext("name") == name)
     dataset.find("description").text = description
+    return _written(tree, target)
+
+
+def _written(tree: etree._ElementTree, target: Path) -> Path:
+    """Written indented as write_snapshot writes, so that a build loads it by updating the cached catalogue."""
+    etree.indent(tree.getroot(), space="  ")
     tree.write(str(target), xml_declaration=True, encoding="utf-8")
     return target
 
@@ -90,16 +94,20 @@ def inodes(folder: Path) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def first_site(tmp_path_factory) -> Path:
     """The HOA site built once from the embedded snapshot; each test rebuilds over a copy of it."""
-    out = tmp_path_factory.mktemp("first")
-    run(Path(__file__).resolve().parents[2], out, SNAPSHOT)
-    return out / "hoa"
+    first = tmp_path_factory.mktemp("first")
+    for name in ("collections", "site_config"):
+        shutil.copytree(REPO / name, first / name)
+    run(first, first / "out", SNAPSHOT)
+    return first
 
 
 @pytest.fixture
-def previous(first_site, tmp_path) -> Path:
-    """A private copy of the first site (new inodes), as the published site of the next build."""
+def previous(first_site, project, tmp_path) -> Path:
+    """A private copy of the first site (new inodes), as the published site of the next build, with what the
+    first build kept in its cache for the next one."""
     out = tmp_path / "out"
-    shutil.copytree(first_site, out / "hoa")
+    shutil.copytree(first_site / "out" / "hoa", out / "hoa")
+    shutil.copytree(first_site / CACHE_FOLDER, project / CACHE_FOLDER)
     return out
 
 

@@ -15,7 +15,7 @@ from builder.export import doi_file_stem
 from builder.memo import ResultCache
 from builder.records import Affiliation, Funding, Person, catalogue_from_snapshot
 from builder.render.datacite import datacite_json, datacite_problems, datacite_record, datacite_xml
-from builder.render.landing import datacite_report
+from builder.render.landing import datacite_check
 from builder.snapshot import read_snapshot
 from tests.conftest import HOA_JSON, SNAPSHOT
 
@@ -313,10 +313,18 @@ def test_the_schema_findings_kept_from_an_earlier_build_are_the_ones_it_found(ca
     heart = catalogue.publications[HEART]
     typo = Person(name="Someone", contributor_type="Curator", is_organisation=True)
     publications = [replace(heart, contributors=(typo,)), catalogue.publications[BURROW]]
-    first, digests = datacite_report(publications, catalogue, ResultCache(tmp_path))
+
+    def checked():
+        results = ResultCache(tmp_path)
+        found = {p.doi: datacite_check(p, catalogue, results) for p in publications}
+        results.save()
+        return found
+
+    first = checked()
     assert list(tmp_path.iterdir())  # the findings were kept
-    again, same_digests = datacite_report(publications, catalogue, ResultCache(tmp_path))
-    assert [str(p) for p in first[HEART]] == [str(p) for p in again[HEART]]
-    assert "'Curator' is not one of" in again[HEART][0].message
-    assert [str(p) for p in first[BURROW]] == [str(p) for p in again[BURROW]]
-    assert digests == same_digests and len(set(digests.values())) == 2
+    again = checked()
+    assert [str(p) for p in first[HEART][1]] == [str(p) for p in again[HEART][1]]
+    assert "'Curator' is not one of" in again[HEART][1][0].message
+    assert [str(p) for p in first[BURROW][1]] == [str(p) for p in again[BURROW][1]]
+    digests = {doi: found[0] for doi, found in first.items()}
+    assert digests == {doi: found[0] for doi, found in again.items()} and len(set(digests.values())) == 2

@@ -1,0 +1,130 @@
+"""What a site's last build made, each piece with what it read, for the next build to keep.
+
+A piece is named (kind, key): ("view", (collection, dataset key)),
+("prepare", DOI), ("page", path). It is kept if the previous build made it
+with the same code and settings (one fingerprint for the site), the shared
+setup looks up what it did then, and every key the piece looked up holds
+what it held (`builder/reads.py`). A kept page is carried over from the
+published site without working out its context.
+
+The memory of a site lives in the cache folder, not in the site, and names
+the digest of the manifest it was published with: it is only used while
+that manifest is the published one, so it always describes the files there.
+Records are stored by their key and read back from the new catalogue.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Hashable
+
+from ..manifest import text_digest
+from ..reads import Lookups, Read, Recorder
+from ..records import Catalogue, Dataset, Publication
+
+
+@dataclass
+class Piece:
+    reads: dict[Read, str | None]  # what it looked up, with fingerprints of what it found
+    made: Any  # what the next build needs of what it made
+
+
+@dataclass
+class SiteMemory:
+    fingerprint: str  # of the code and settings every piece is made with
+    shared: dict[Read, str | None] = field(default_factory=dict)  # the lookups outside any piece
+    pieces: dict[tuple[str, Hashable], Piece] = field(default_factory=dict)
+    manifest: str = ""  # digest of the manifest published with the site it describes
+
+
+class Reuse:
+    """The previous build's memory of a site, where it still holds, and the memory this build makes."""
+
+    def __init__(self, previous: SiteMemory | None, fingerprint: str, lookups: Lookups, recorder: Recorder):
+        self.lookups, self.recorder = lookups, recorder
+        self.previous = previous if previous is not None and previous.fingerprint == fingerprint else None
+        self._shared_unchanged: bool | None = None  # checked when first asked
+        self.memory = SiteMemory(fingerprint)
+
+    @classmethod
+    def nothing(cls, catalogue: Catalogue) -> Reuse:
+        """No previous build to keep anything from."""
+        return cls(None, "", Lookups(catalogue), Recorder())
+
+    def kept(self, kind: str, key: Hashable) -> Piece | None:
+        """The previous build's piece, if every key it looked up holds what it held."""
+        if self.previous is None:
+            return None
+        if self._shared_unchanged is None:
+            self._shared_unchanged = self.lookups.unchanged(self.previous.shared)
+        piece = self.previous.pieces.get((kind, key)) if self._shared_unchanged else None
+        return piece if piece is not None and self.lookups.unchanged(piece.reads) else None
+
+    def keep(self, kind: str, key: Hashable, piece: Piece) -> None:
+        self.memory.pieces[(kind, key)] = piece
+
+    def made(self, kind: str, key: Hashable, reads: set[Read], made: Any) -> None:
+        self.keep(kind, key, Piece(self.lookups.fingerprints(reads), made))
+
+    def finish(self, manifest_text: str) -> SiteMemory:
+        """This build's memory, for the site published with `manifest_text`."""
+        self.memory.shared = self.lookups.fingerprints(self.recorder.shared)
+        self.memory.manifest = text_digest(manifest_text)
+        return self.memory
+
+
+def read_memory(folder: Path, site: str, manifest_digest: str, catalogue: Catalogue) -> SiteMemory | None:
+    """The memory of `site` if it describes the site published with the manifest of that digest.
+
+    Its records are those of `catalogue` with the same keys: a piece that read a record since changed is
+    not kept anyway."""
+    try:
+        with open(folder / f"{site}.pickle", "rb") as stream:
+            memory = _Unpickler(stream, catalogue).load()
+    except FileNotFoundError:
+        return None
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None  # damaged or from another version: the site is made without it
+    if not isinstance(memory, SiteMemory) or memory.manifest != manifest_digest:
+        return None
+    return memory
+
+
+def write_memory(folder: Path, site: str, memory: SiteMemory, catalogue: Catalogue) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{site}-", dir=folder)
+        with os.fdopen(handle, "wb") as stream:
+            _Pickler(stream, catalogue).dump(memory)
+        os.replace(temporary, folder / f"{site}.pickle")
+    except OSError:
+        return  # a memory that cannot be written only costs time next build
+
+
+class _Pickler(pickle.Pickler):
+    """Stores the records of `catalogue` by key: they are in the catalogue cache already."""
+
+    def __init__(self, stream, catalogue: Catalogue):
+        super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self.catalogue = catalogue
+
+    def persistent_id(self, obj: Any) -> tuple[str, str] | None:
+        if isinstance(obj, Dataset) and self.catalogue.datasets.get(obj.key) is obj:
+            return ("dataset", obj.key)
+        if isinstance(obj, Publication) and self.catalogue.publications.get(obj.doi) is obj:
+            return ("publication", obj.doi)
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, stream, catalogue: Catalogue):
+        super().__init__(stream)
+        self.catalogue = catalogue
+
+    def persistent_load(self, pid: tuple[str, str]) -> Any:
+        kind, key = pid
+        return (self.catalogue.datasets if kind == "dataset" else self.catalogue.publications).get(key)
