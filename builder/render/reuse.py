@@ -1,11 +1,11 @@
 """What a site's last build made, each piece with what it read, for the next build to keep.
 
-A piece is named (kind, key): ("view", (collection, dataset key)),
-("prepare", DOI), ("page", path). It is kept if the previous build made it
-with the same code and settings (one fingerprint for the site), the shared
-setup looks up what it did then, and every key the piece looked up holds
-what it held (`builder/reads.py`). A kept page is carried over from the
-published site without working out its context.
+A piece is named (kind, key): ("prepare", DOI), ("page", path). It is kept
+if the previous build made it with the same code and settings (one
+fingerprint for the site), the shared setup looks up what it did then, and
+every key the piece looked up holds what it held (`builder/reads.py`). A
+kept page is carried over from the published site without working out its
+context.
 
 The memory of a site lives in the cache folder, not in the site, and names
 the digest of the manifest it was published with: it is only used while

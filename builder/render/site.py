@@ -32,7 +32,7 @@ from .environment import content_hash
 from .landing import ExternalLink
 from .images import ImageCache, ImageSet
 from .pages import Job, render_pages
-from ..reads import Read, recorded, recorded_catalogue
+from ..reads import Read, Recorder, recorded, recorded_catalogue
 from .reuse import Reuse
 from .siteimages import DatasetShown, DoiShown, ImageSettings, SiteImages, site_images
 
@@ -71,7 +71,7 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
     """Every page of the site by path; raises BuildError if two things claim one path.
 
     `published` are the DOIs of the site built before: those gone from the catalogue keep a withdrawn page.
-    Each dataset's view is a piece of work, kept from the previous build where `reuse` has it.
+    What each dataset's view looks up is noted for the pages made from it.
     """
     reuse = reuse or Reuse.nothing(catalogue)
     plan = Plan()
@@ -82,7 +82,7 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
     for index, collection in enumerate(collections):
         explore_path = "" if len(collections) == 1 else f"{collection.name}/"
         plan.claim(explore_path, "explore page", collection.name, where)
-        views, view_reads = _views(collection, catalogue, reuse)
+        views, view_reads = _views(collection, catalogue, reuse.recorder)
         sorts = _sort_columns(collection, views)
         default = next((s for s in sorts if s.key == collection.config.sort.default), None)
         if default is not None:
@@ -119,22 +119,16 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
 
 
 def _views(collection: Collection, catalogue: Catalogue,
-           reuse: Reuse) -> tuple[list[DatasetView], dict[str, frozenset[Read]]]:
-    """The view of each dataset of the collection, and what each looked up."""
-    recorder = reuse.recorder
+           recorder: Recorder) -> tuple[list[DatasetView], dict[str, frozenset[Read]]]:
+    """The view of each dataset of the collection, and what each looked up (pages made from it look up as much).
+
+    Views are made again each build: they take less time to make than to store and read back."""
     shaper = Shaper(collection, recorded_catalogue(catalogue, recorder), recorder)
     views, view_reads = [], {}
     for key in collection.keys:
-        piece = reuse.kept("view", (collection.name, key))
-        if piece is not None:
-            reuse.keep("view", (collection.name, key), piece)
-            views.append(piece.made)
-            view_reads[key] = frozenset(piece.reads)
-            continue
         with recorder.piece() as reads:
             recorder.note("datasets", key)
             views.append(shaper.view(catalogue.datasets[key]))
-        reuse.made("view", (collection.name, key), reads, views[-1])
         view_reads[key] = frozenset(reads)
     return views, view_reads
 
