@@ -196,11 +196,11 @@ def test_a_damaged_manifest_gives_a_full_build_and_a_warning(project, previous, 
     if damage == "missing":
         manifest.unlink()
     elif damage == "not json":
-        manifest.write_text('{"format": 1, "files": {')
+        manifest.write_text('{"format": 2, "files": {')
     elif damage == "other format":
         manifest.write_text(json.dumps({"format": 0, "files": {}}))
     else:
-        manifest.write_text(json.dumps({"format": 1, "files": {"404.html": {"inputs": "x"}}}))
+        manifest.write_text(json.dumps({"format": 2, "files": {"404.html": {"inputs": "x"}}}))
     site, _, written, _ = rebuilt(project, previous, SNAPSHOT, tmp_path)
     assert site.carried == 0 and site.rendered == site.files
     assert len(written) == site.files + 1

@@ -89,7 +89,8 @@ def test_a_page_is_carried_over_only_with_the_same_inputs(tmp_path):
     second.discard()
 
 
-@pytest.mark.parametrize("text", ["", "[]", '{"format": 1}', '{"format": 1, "files": {"a": {"bytes": "x"}}}'])
+@pytest.mark.parametrize("text", ["", "[]", '{"format": 2}', '{"format": 2, "files": {"a": {"bytes": "x"}}}',
+                                  '{"format": 2, "files": {"a": []}}', '{"format": 2, "files": {"a": ["x", 1]}}'])
 def test_a_damaged_manifest_is_refused_with_a_reason(tmp_path, text):
     (tmp_path / MANIFEST_FILE).write_text(text)
     with pytest.raises(ManifestError, match="manifest"):
