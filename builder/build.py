@@ -145,9 +145,35 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
     started = time.perf_counter()
     project = Project(options.project)
     report = BuildReport()
-    clock = _Clock(report)
-
     sites = _load_sites(project, options.sites)
+    out_root = options.out or project.root / "site"
+    previous = {site.name: _previous_manifest(out_root / site.name, project) for site in sites}
+    # Each new folder starts as links to its published site, made while the catalogue and pages are worked out.
+    outputs = {site.name: OutputFolder(out_root / site.name, previous[site.name][0] if options.incremental else None,
+                                       manifest=True) for site in sites}
+    try:
+        made = _make_sites(options, project, sites, outputs, previous, report, log)
+    except BaseException:
+        for output in outputs.values():
+            output.discard(in_background=True)
+        raise
+    for plan, renderer in made:
+        output, images = outputs[plan.site.name], renderer.images
+        manifest, problems = previous[plan.site.name]
+        removed = set(manifest.files) - set(output.hashes) if manifest else set()
+        report.sites.append(SiteReport(plan.site.name, output.target, plan.page_count, len(output.hashes),
+                                       len(plan.links.datasets), len(plan.dois), images.processed, images.cached,
+                                       images.seconds, len(output.hashes) - len(output.carried), len(output.carried),
+                                       len(removed), (problems if options.incremental else []) + renderer.warnings))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _make_sites(options: BuildOptions, project: Project, sites: list[Site], outputs: Mapping[str, OutputFolder],
+                previous: Mapping[str, tuple[Manifest | None, list[Problem]]], report: BuildReport,
+                log: Callable[[str], None]) -> list[tuple[SitePlan, SiteRenderer]]:
+    """Load the catalogue, plan, render and publish every site into its output folder."""
+    clock = _Clock(report)
     snapshot_path = options.snapshot or project.root / DEFAULT_SNAPSHOT
     with clock("catalogue"):
         cache_folder = project.root / CACHE_FOLDER if options.cache else None
@@ -157,53 +183,29 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
     # A cached catalogue may come from an identical file elsewhere: name the file given.
     report.warnings += [Problem(replace(p.location, path=project.shown(snapshot_path)), p.message)
                         for p in catalogue.problems]
-    out_root = options.out or project.root / "site"
     with clock("plan"):
         atlases = [a for a in _load_sites(project, ()) if a.config.collections] \
             if any(s.config.doi_pages == "all" for s in sites) else []
         collections = _load_collections(project, sites + atlases, catalogue)
         report.warnings += [warning for name in sorted(collections) for warning in collections[name].warnings]
-        previous = {site.name: _previous_manifest(out_root / site.name, project) for site in sites}
         memories = project.root / CACHE_FOLDER / "sites" if options.cache else None
         reuses = {site.name: _reuse(project, site, catalogue, previous[site.name][0], memories, options)
                   for site in sites}
         plans = [plan_site(site, [collections[name] for name in site.config.collections], catalogue,
-                           read_published(out_root / site.name), reuses[site.name]) for site in sites]
+                           read_published(outputs[site.name].target), reuses[site.name]) for site in sites]
         dataset_sites = atlas_links([(a, [collections[n] for n in a.config.collections]) for a in atlases], catalogue)
-    outputs: list[tuple[SitePlan, OutputFolder]] = []
-    renderers: list[SiteRenderer] = []
     results = ResultCache(project.root / CACHE_FOLDER / "results" if options.cache else None)
-    with _image_cache(project, options.cache) as image_cache:
-        try:
-            with clock("render"):
-                for plan in plans:
-                    name = plan.site.name
-                    output = OutputFolder(out_root / name, previous[name][0] if options.incremental else None,
-                                          manifest=True)
-                    outputs.append((plan, output))
-                    renderers.append(_render(plan, catalogue, project, output, image_cache, options.quiet,
-                                             results, dataset_sites if plan.site.config.doi_pages == "all" else {},
-                                             reuses[name]))
-            with clock("publish"):
-                for plan, output in outputs:
-                    output.publish(remove_old_in_background=True)
-                    if memories:
-                        memory = reuses[plan.site.name].finish(output.manifest_text)
-                        write_memory(memories, plan.site.name, memory, catalogue)
-        except BaseException:
-            for _, output in outputs:
-                output.discard()
-            raise
-    for (plan, output), renderer in zip(outputs, renderers):
-        images = renderer.images
-        manifest, problems = previous[plan.site.name]
-        removed = set(manifest.files) - set(output.hashes) if manifest else set()
-        report.sites.append(SiteReport(plan.site.name, output.target, plan.page_count, len(output.hashes),
-                                       len(plan.links.datasets), len(plan.dois), images.processed, images.cached,
-                                       images.seconds, len(output.hashes) - len(output.carried), len(output.carried),
-                                       len(removed), (problems if options.incremental else []) + renderer.warnings))
-    report.seconds = time.perf_counter() - started
-    return report
+    with _image_cache(project, options.cache) as image_cache, clock("render"):
+        renderers = [_render(plan, catalogue, project, outputs[plan.site.name], image_cache, options.quiet, results,
+                             dataset_sites if plan.site.config.doi_pages == "all" else {}, reuses[plan.site.name])
+                     for plan in plans]
+    with clock("publish"):
+        for plan in plans:
+            output = outputs[plan.site.name]
+            output.publish(remove_old_in_background=True)
+            if memories:
+                write_memory(memories, plan.site.name, reuses[plan.site.name].finish(output.manifest_text), catalogue)
+    return list(zip(plans, renderers))
 
 
 def _previous_manifest(folder: Path, project: Project) -> tuple[Manifest | None, list[Problem]]:

@@ -1,13 +1,19 @@
-"""Write a site into a fresh folder, then swap it in: a failed build changes nothing.
+"""Write a site into a folder beside the published one, then swap it in: a failed build changes nothing.
 
 The folder is made beside the target (same file system), so the swap is a
 rename. On Linux the two folders are exchanged atomically (renameat2); on
 other systems the old folder is moved aside first and restored on failure.
 
-Given the previous site's manifest, a file whose inputs are unchanged is
-carried over: hard-linked from the published site into the new folder, so
-the previous site stays whole until the swap. The new manifest is written
-into the folder last, and published with it.
+A site folder does not start empty. The site a build swaps out is kept as a
+spare (`.<site>.spare`, with its manifest), and the next build starts from
+it; without one, given the published site's manifest, the folder starts as
+a copy of the published site made of hard links, by a process of its own
+while the build works out what has changed (on a large site, tens of
+thousands of folders: seconds of the kernel's time). Either way a file
+already there with the right bytes stays as it is, any other is replaced
+(never written through: its inode may be the published file's), and what the
+new site no longer has is removed before the manifest is written into the
+folder and published with it.
 """
 
 from __future__ import annotations
@@ -18,14 +24,57 @@ import hashlib
 import os
 import shutil
 import subprocess
+import multiprocessing
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from .manifest import MANIFEST_FILE, Entry, Manifest
+from .manifest import MANIFEST_FILE, Entry, Manifest, ManifestError, read_manifest
 
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
+
+
+@dataclass(frozen=True)
+class Tree:
+    """Where files are placed: a folder that holds some files already.
+
+    A plain value, so that worker processes place files the same way."""
+
+    folder: str  # the new site
+    published: str  # the site at the target
+    previous: Mapping[str, Entry]  # the published site's manifest
+    present: Mapping[str, str]  # files in `folder` before the build placed any -> sha256 of their bytes
+
+    def keep(self, relative: str, inputs: str) -> Entry | None:
+        """The published file at `relative`, kept in the new site if it was made from `inputs`; else None."""
+        old = self.previous.get(relative)
+        if old is None or old.inputs != inputs:
+            return None
+        if self.present.get(relative) == old.digest:
+            return old
+        if relative in self.present:
+            _unlink(os.path.join(self.folder, relative))
+        return old if carry_file(self.published, self.folder, relative) else None
+
+    def write(self, relative: str, payload: bytes) -> str:
+        """Write `payload` at `relative`, in place of any file there; its sha256."""
+        if relative in self.present:
+            _unlink(os.path.join(self.folder, relative))  # never write through: it may be linked to a published file
+        return write_file(self.folder, relative, payload)
+
+    def put(self, relative: str, payload: bytes) -> Placed:
+        """Place a file whose content is its own input: the published file, if it holds these bytes."""
+        digest = hashlib.sha256(payload).hexdigest()
+        old = self.previous.get(relative)
+        if old is not None and old.digest == digest and self.keep(relative, old.inputs) is not None:
+            return relative, old.inputs, digest, True
+        self.write(relative, payload)
+        return relative, digest, digest, False
+
+
+Placed = tuple[str, str, str, bool]  # (relative path, inputs hash, bytes hash, kept from the published site)
 
 
 class OutputFolder:
@@ -33,31 +82,62 @@ class OutputFolder:
 
     def __init__(self, target: Path, previous: Manifest | None = None, *, manifest: bool = False):
         self.target = target.resolve()
-        self.with_manifest = manifest  # publish a manifest of the files, for the next build to carry them over
+        self.with_manifest = manifest  # a site: publish a manifest of the files, keep a spare
         self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.spare = self.target.parent / f".{self.target.name}.spare"
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
         os.chmod(self.folder, 0o755)
         self.previous = previous or Manifest()  # of the site at `target`: what may be carried over
         self.hashes: dict[str, str] = {}  # relative path -> sha256 of its bytes
         self.inputs: dict[str, str] = {}  # relative path -> hash of its inputs, where not its bytes
         self.carried: set[str] = set()  # files kept from the previous site, not made again
-        self._folders: set[str] = set()  # made by link()
         self.manifest_text = ""  # as published
+        self._present: Mapping[str, str] | None = self._take_spare() if manifest else None
+        self._linking = _Linking(str(self.target), str(self.folder), list(self.previous.files)) \
+            if self._present is None and self.previous.files else None
+        self._tree: Tree | None = None
+
+    def _take_spare(self) -> Mapping[str, str] | None:
+        """Start from the spare, if there is one with a manifest: what is in it, with each file's digest."""
+        try:
+            spare = read_manifest(self.spare)
+        except ManifestError:
+            spare = None
+        if spare is None:
+            return None
+        try:
+            self.folder.rmdir()
+            os.rename(self.spare, self.folder)  # atomic: of two builds at once, one takes it
+        except OSError:
+            self.folder.mkdir(mode=0o755, exist_ok=True)
+            return None
+        os.unlink(self.folder / MANIFEST_FILE)  # no longer describes the folder once the build changes it
+        return {relative: entry.digest for relative, entry in spare.files.items()}
+
+    @property
+    def tree(self) -> Tree:
+        """How to place files; first waits until the published site is linked in, where it is."""
+        if self._tree is None:
+            present = self._present or {}
+            if self._linking is not None:
+                linked = self._linking.result()
+                if linked is None:  # the linking process died: start from an empty folder, knowing what is in it
+                    shutil.rmtree(self.folder)
+                    self.folder.mkdir(mode=0o755)
+                    linked = frozenset()
+                present = {relative: self.previous.files[relative].digest for relative in linked}
+            self._tree = Tree(str(self.folder), str(self.target), self.previous.files, present)
+        return self._tree
 
     def write(self, relative: str, data: bytes | str) -> None:
         """Write a file whose content is its own input; the previous site's identical file is kept instead."""
-        payload = data.encode("utf-8") if isinstance(data, str) else data
-        digest = hashlib.sha256(payload).hexdigest()
-        if self._keep_same(relative, digest):
-            return
-        if relative in self.hashes:  # never write through a link into a file of the published site
-            os.unlink(os.path.join(self.folder, relative))
-        write_file(str(self.folder), relative, payload)
-        self.placed(relative, digest, digest, carried=False)
+        if relative in self.hashes:  # written twice: never write through a link into a file of the published site
+            _unlink(os.path.join(self.folder, relative))
+        self.placed(*self.tree.put(relative, data.encode("utf-8") if isinstance(data, str) else data))
 
     def carry(self, relative: str, inputs: str) -> bool:
         """Keep the previous site's file at `relative` if it was made from the same `inputs`; True if kept."""
-        old = carry_unchanged(self.previous.files, str(self.target), str(self.folder), relative, inputs)
+        old = self.tree.keep(relative, inputs)
         if old is None:
             return False
         self.placed(relative, inputs, old.digest, carried=True)
@@ -81,10 +161,9 @@ class OutputFolder:
         if self._keep_same(relative, digest):
             return
         target = os.path.join(self.folder, relative)
-        folder = os.path.dirname(target)
-        if folder not in self._folders:
-            os.makedirs(folder, exist_ok=True)
-            self._folders.add(folder)
+        if relative in self.tree.present:
+            _unlink(target)
+        make_folder(os.path.dirname(target))
         try:
             os.link(source, target)
         except OSError:  # another file system, or links not allowed
@@ -100,14 +179,12 @@ class OutputFolder:
 
     def publish(self, remove_old_in_background: bool = False) -> None:
         """Write the manifest (if kept) and swap the new folder in; the old one is removed, or left to a background `rm`."""
+        self._remove_unplaced()
         if self.with_manifest:
             self.manifest_text = self.manifest().text()
             write_file(str(self.folder), MANIFEST_FILE, self.manifest_text.encode("utf-8"))
         if self.target.exists() and _exchange(self.folder, self.target):
-            # The building folder now holds the previous site: named as such while it is being removed.
-            aside = self._aside()
-            os.rename(self.folder, aside)
-            _remove(aside, remove_old_in_background)
+            self._keep_old(self.folder, remove_old_in_background)  # the building folder now holds the old site
             return
         aside = None
         if self.target.exists():
@@ -120,16 +197,94 @@ class OutputFolder:
                 os.rename(aside, self.target)
             raise
         if aside is not None:
-            _remove(aside, remove_old_in_background)
+            self._keep_old(aside, remove_old_in_background)
+
+    def _keep_old(self, old: Path, remove_in_background: bool) -> None:
+        """The site swapped out becomes the spare of a site folder; anything else is removed."""
+        if self.with_manifest:
+            if self.spare.exists():  # one left by a build that did not use it
+                unused = self._aside()
+                os.rename(self.spare, unused)
+                _remove(unused, remove_in_background)
+            os.rename(old, self.spare)
+            return
+        aside = self._aside()  # named as what it is while it is being removed
+        os.rename(old, aside)
+        _remove(aside, remove_in_background)
+
+    def _remove_unplaced(self) -> None:
+        """The published site's files that this build did not place, and the folders they leave empty."""
+        emptied = set()
+        for relative in self.tree.present.keys() - self.hashes.keys():
+            _unlink(os.path.join(self.folder, relative))
+            emptied.add(os.path.dirname(relative))
+        for parent in sorted(emptied, key=len, reverse=True):
+            while parent:
+                try:
+                    os.rmdir(os.path.join(self.folder, parent))
+                except OSError:
+                    break  # not empty
+                parent = os.path.dirname(parent)
 
     def _aside(self) -> Path:
-        """A free name beside the target for the previous site, until it is removed."""
+        """A free name beside the target for a folder on its way out, until it is removed."""
         aside = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
         aside.rmdir()
         return aside
 
-    def discard(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+    def discard(self, in_background: bool = False) -> None:
+        if self._linking is not None:
+            self._linking.stop()
+        if not self.folder.exists():
+            return  # published already
+        if in_background:
+            aside = self._aside()
+            os.rename(self.folder, aside)
+            _remove(aside, True)
+        else:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _Linking:
+    """Hard-links the files of the published site into the new folder, in a process of its own: a thread would
+    wait for the interpreter between system calls while the build works in Python."""
+
+    def __init__(self, published: str, folder: str, files: list[str]):
+        self.receiver, sender = multiprocessing.Pipe(duplex=False)
+        self.process = multiprocessing.get_context("fork").Process(
+            target=_link_all, args=(published, folder, files, sender), daemon=True)
+        self.process.start()
+        sender.close()
+        self.files = files
+
+    def result(self) -> frozenset[str] | None:
+        """The files linked; None if the process died before saying which."""
+        try:
+            failed = self.receiver.recv()
+        except EOFError:
+            failed = None
+        self.process.join()
+        return None if failed is None else frozenset(self.files) - failed
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+
+
+def _link_all(published: str, folder: str, files: list[str], report) -> None:
+    failed, made = set(), {""}
+    for relative in files:
+        parent = os.path.dirname(relative)
+        try:
+            if parent not in made:
+                make_folder(os.path.join(folder, parent))
+                made.add(parent)
+            os.link(os.path.join(published, relative), os.path.join(folder, relative))
+        except OSError:  # gone from the published site, or links not allowed: the file is made again
+            failed.add(relative)
+    report.send(failed)
+    report.close()
 
 
 def _remove(folder: Path, in_background: bool) -> None:
@@ -141,16 +296,11 @@ def _remove(folder: Path, in_background: bool) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def carry_unchanged(previous: Mapping[str, Entry], old_root: str, new_root: str, relative: str,
-                    inputs: str) -> Entry | None:
-    """Hard-link `relative` from the old folder into the new one if `previous` lists it made from `inputs`.
-
-    Its entry in `previous` if carried, else None. A plain function, so that worker processes can call it.
-    """
-    old = previous.get(relative)
-    if old is None or old.inputs != inputs or not carry_file(old_root, new_root, relative):
-        return None
-    return old
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def carry_file(old_root: str, new_root: str, relative: str) -> bool:

@@ -161,7 +161,7 @@ class DoiPages:
         names = tuple(export.file for export in page.exports) + (LINKSET_FILE,)
         return Beside(inputs, names, partial(export_files, publication, page, url, self.inputs_read.catalogue))
 
-    def write_files(self, output) -> None:
+    def files(self) -> dict[str, str]:
         """`_headers` for hosts that read it, and the published DOIs; each page's own files come with the page."""
         base = self.site.config.base_url
         headers: list[tuple[str, Sequence[Signpost]]] = []
@@ -169,9 +169,8 @@ class DoiPages:
             path, publication = self.plan.links.dois[doi], self.catalogue.publications[doi]
             headers.append(("/" + url_path(path), signposts(publication, datasets_of(publication, self.catalogue),
                                                             base + url_path(path), self.inputs.exports_of(doi))))
-        if headers:
-            output.write(HEADERS_FILE, headers_file(headers))
-        output.write(REGISTRY_FILE, registry_json(self.published()))
+        made = {HEADERS_FILE: headers_file(headers)} if headers else {}
+        return {**made, REGISTRY_FILE: registry_json(self.published())}
 
     def published(self) -> list[PublishedDoi]:
         current = [PublishedDoi(doi, p.title, datacite_citation(p), str(p.publication_year or ""))

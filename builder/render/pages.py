@@ -3,8 +3,10 @@
 Templates are CPU-bound Python: worker processes forked from the build
 inherit its environment and records without copying them through pipes,
 build the contexts of a slice of the pages each, render and write them,
-and send back only the content hashes. Where fork is unavailable, or the site is small, one
-process renders everything; the files are the same either way.
+and send back only the content hashes. The files that are no pages (the
+search index) are made by the workers too, first. Where fork is
+unavailable, or the site is small, one process does everything; the files
+are the same either way.
 
 A page's inputs are its template's name, a fingerprint of everything every
 page shares (code, templates, site context, asset names) and the repr of its
@@ -29,8 +31,8 @@ from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 from jinja2 import Environment
 
-from ..manifest import Entry, code_fingerprint, inputs_digest
-from ..output import OutputFolder, carry_file, carry_unchanged, write_file
+from ..manifest import code_fingerprint, inputs_digest
+from ..output import OutputFolder, Placed, Tree
 from . import context as ctx
 from ..reads import Read
 from .reuse import Piece, Reuse
@@ -62,8 +64,8 @@ class PageMade:
     files: tuple[str, ...]  # the page and the files beside it
 
 
-Placed = tuple[str, str, str, bool]  # (relative path, inputs hash, bytes hash, carried over)
 Made = tuple[str, Piece | None]  # (page path, what the page piece read and made; None: kept from before)
+Files = Callable[[], Mapping[str, str]]  # makes files that are no page (search index): relative path -> text
 SLICE = 250
 PARALLEL_FROM = 600  # pages; below this, starting workers costs more than it saves
 
@@ -71,25 +73,23 @@ _worker_state: _State | None = None  # set in each worker by _adopt, before any 
 
 
 def render_pages(jobs: Sequence[Job], environment: Environment, site: ctx.SiteContext, output: OutputFolder,
-                 progress: Callable[[int], None], reuse: Reuse,
-                 meanwhile: Callable[[], None] = lambda: None) -> None:
-    """Render and write every job (or carry it over); `meanwhile` runs in this process while workers render."""
-    state = _State(jobs, environment, site, str(output.folder), str(output.target), output.previous.files,
-                   shared_fingerprint(environment, site), reuse)
+                 progress: Callable[[int], None], reuse: Reuse, files: Sequence[Files] = ()) -> None:
+    """Render and write every job (or carry it over), and the `files` that are no pages, on every core."""
+    state = _State(jobs, files, environment, site, output.tree, shared_fingerprint(environment, site), reuse)
     workers = _worker_count(len(jobs))
+    tasks = [(_make_files, index, 0) for index in range(len(files))] + \
+            [(_render_slice, start, len(jobs[start:start + SLICE])) for start in range(0, len(jobs), SLICE)]
     if workers < 2:
-        meanwhile()
-        for start in range(0, len(jobs), SLICE):
-            _record(output, reuse, *_render_slice(state, start))
-            progress(len(jobs[start:start + SLICE]))
+        for work, index, pages in tasks:
+            _record(output, reuse, *work(state, index))
+            progress(pages)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
-        futures = {pool.submit(_render_assigned, start): start for start in range(0, len(jobs), SLICE)}
-        meanwhile()
+        futures = {pool.submit(_assigned, work, index): pages for work, index, pages in tasks}
         for future in as_completed(futures):
             _record(output, reuse, *future.result())
-            progress(len(jobs[futures[future]:futures[future] + SLICE]))
+            progress(futures[future])
 
 
 def shared_fingerprint(environment: Environment, site: ctx.SiteContext) -> str:
@@ -106,11 +106,10 @@ class _State(NamedTuple):
     """What a worker needs, inherited through fork."""
 
     jobs: Sequence[Job]
+    files: Sequence[Files]
     environment: Environment
     site: ctx.SiteContext
-    folder: str  # the new site
-    previous_folder: str  # the published site
-    previous: Mapping[str, Entry]
+    tree: Tree  # where files go
     fingerprint: str
     reuse: Reuse
 
@@ -133,9 +132,15 @@ def _adopt(state: _State) -> None:
     _worker_state = state
 
 
-def _render_assigned(start: int) -> tuple[list[Placed], list[Made]]:
+def _assigned(work: Callable[[_State, int], tuple[list[Placed], list[Made]]],
+              index: int) -> tuple[list[Placed], list[Made]]:
     assert _worker_state is not None
-    return _render_slice(_worker_state, start)
+    return work(_worker_state, index)
+
+
+def _make_files(state: _State, index: int) -> tuple[list[Placed], list[Made]]:
+    made = state.files[index]()
+    return [state.tree.put(relative, text.encode("utf-8")) for relative, text in made.items()], []
 
 
 def _render_slice(state: _State, start: int) -> tuple[list[Placed], list[Made]]:
@@ -162,21 +167,20 @@ def _render_slice(state: _State, start: int) -> tuple[list[Placed], list[Made]]:
 
 
 def _kept(state: _State, job: Job) -> list[Placed] | None:
-    """Carry over the page and the files beside it, if the previous build made them from what it would now."""
+    """Keep the page and the files beside it as published, if the previous build made them from what it would now."""
     piece = state.reuse.kept("page", job.path)
     if piece is None or piece.made.template != job.template or piece.made.given != _given_digest(job.given):
         return None
-    old = [(relative, state.previous.get(relative)) for relative in piece.made.files]
-    if any(entry is None for _, entry in old):
-        return None
-    carried = []
-    for relative, entry in old:
-        if not carry_file(state.previous_folder, state.folder, relative):
-            for done in carried:  # the page is made instead: never write through a link to the published file
-                os.unlink(os.path.join(state.folder, done))
+    tree, kept = state.tree, []
+    for relative in piece.made.files:
+        old = tree.previous.get(relative)
+        if old is None or tree.keep(relative, old.inputs) is None:
+            for done, _, digest, _ in kept:  # the page is made instead: never write through a new link to it
+                if tree.present.get(done) != digest:
+                    os.unlink(os.path.join(tree.folder, done))
             return None
-        carried.append(relative)
-    return [(relative, entry.inputs, entry.digest, True) for relative, entry in old]  # type: ignore[union-attr]
+        kept.append((relative, old.inputs, old.digest, True))
+    return kept
 
 
 def _given_digest(given: Any) -> str:
@@ -185,11 +189,11 @@ def _given_digest(given: Any) -> str:
 
 def _place_page(state: _State, template: str, page: ctx.Page, inputs: str) -> Placed:
     relative = page.output_file
-    old = carry_unchanged(state.previous, state.previous_folder, state.folder, relative, inputs)
+    old = state.tree.keep(relative, inputs)
     if old is not None:
         return relative, inputs, old.digest, True
     html = state.environment.get_template(template).render(site=state.site, page=page)
-    return relative, inputs, write_file(state.folder, relative, html.encode("utf-8")), False
+    return relative, inputs, state.tree.write(relative, html.encode("utf-8")), False
 
 
 def _place_beside(state: _State, page: ctx.Page, page_inputs: str, beside: Beside) -> list[Placed]:
@@ -198,13 +202,13 @@ def _place_beside(state: _State, page: ctx.Page, page_inputs: str, beside: Besid
     placed, missing = [], []
     for name in beside.names:
         relative = page.path + name
-        old = carry_unchanged(state.previous, state.previous_folder, state.folder, relative, inputs)
+        old = state.tree.keep(relative, inputs)
         if old is not None:
             placed.append((relative, inputs, old.digest, True))
         else:
             missing.append(name)
     if missing:
         made = beside.make()
-        placed += [(page.path + name, inputs, write_file(state.folder, page.path + name, made[name].encode("utf-8")),
-                    False) for name in missing]
+        placed += [(page.path + name, inputs, state.tree.write(page.path + name, made[name].encode("utf-8")), False)
+                   for name in missing]
     return placed

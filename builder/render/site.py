@@ -197,13 +197,8 @@ class SiteRenderer:
         self.doi_pages.prepare()
         jobs, paths = self._page_jobs()
         render_pages(jobs, self.environment, self.site_context, self.output, progress, self.reuse,
-                     meanwhile=self._write_files)
+                     files=[self._index_files, self.doi_pages.files])
         self._write_sitemap(paths)
-
-    def _write_files(self) -> None:
-        """What is not a page, written while workers render pages."""
-        self._write_indexes()
-        self.doi_pages.write_files(self.output)
 
     def _page_jobs(self) -> tuple[list[Job], list[str]]:
         """Every page of the site with its template, in a fixed order; and the paths the sitemap lists."""
@@ -253,10 +248,10 @@ class SiteRenderer:
                                  tuple(shown[key] for key in publication.dataset_keys if key in shown)))
         return site_images(list(shown.values()), dois, self.image_settings, self.image_cache, self.output)
 
-    def _write_indexes(self) -> None:
-        for plan in self.plan.collections:
-            for relative, text in collection_index(plan, self.catalogue, self.plan.links, self.images.cards).items():
-                self.output.write(f"search/{plan.collection.name}/{relative}", text)
+    def _index_files(self) -> dict[str, str]:
+        """The search index files of every collection."""
+        return {f"search/{plan.collection.name}/{relative}": text for plan in self.plan.collections
+                for relative, text in collection_index(plan, self.catalogue, self.plan.links, self.images.cards).items()}
 
     def _dataset_template(self, collection: str) -> str:
         return self.environment.select_template([f"dataset-{collection}.html", "dataset.html"]).name

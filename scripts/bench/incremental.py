@@ -1,18 +1,22 @@
 #!/usr/bin/env python3
-"""Incremental-build benchmark: one new DOI in a synthetic 10,000-dataset snapshot.
+"""Incremental-build benchmark: one new DOI at a time in a synthetic 10,000-dataset snapshot.
 
     python scripts/bench/incremental.py [--count 10000]
 
-In one run, each build in a fresh process (`atlasgen build hoa --json`):
+In one run, each build in a fresh process (`atlasgen build hoa --json`), the
+disk's pending writes flushed before each:
 
 1. a full build of the synthetic snapshot, with empty caches, as a first build is;
 2. the same snapshot with one more dataset and its DOI, written out whole as a
-   harvest writes it, built incrementally over the site of 1;
-3. a full build (`--full`) of that second snapshot into an empty folder, its
-   catalogue and images found in the caches that 1 and 2 left.
+   harvest writes it, built incrementally over the site of 1: the first
+   incremental build, whose folder starts as hard links to the published site;
+3. one more dataset and DOI again, built incrementally over the site of 2: as
+   every later build in CI, it starts from the site 2 swapped out (the spare);
+4. a full build (`--full`) of the snapshot of 3 into an empty folder, its
+   catalogue and images found in the caches the others left.
 
-It prints the times and the share of files written, and checks that the
-sites of 2 and 3 are identical byte for byte.
+It prints the times, the share of files written, and checks that the sites
+of 3 and 4 are identical byte for byte.
 """
 
 from __future__ import annotations
@@ -38,17 +42,18 @@ import sys
 from builder.snapshot import write_snapshot
 from builder.sources.hoa import hoa_snapshot
 from scripts.bench.synthetic import synthetic_records
-count, first, second = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-records = synthetic_records(count + 1)  # seeded and made in turn: the first `count` are those of `count`
-write_snapshot(hoa_snapshot(records[:count]), first)
-write_snapshot(hoa_snapshot(records), second)
+count, paths = int(sys.argv[1]), sys.argv[2:]
+records = synthetic_records(count + len(paths) - 1)  # seeded and made in turn: the first `count` are those of `count`
+for added, path in enumerate(paths):
+    write_snapshot(hoa_snapshot(records[:count + added]), path)
 """
 
 
-def make_snapshots(count: int, folder: Path) -> tuple[Path, Path]:
-    first, second = folder / f"synthetic-{count}.xml", folder / f"synthetic-{count}-plus-one.xml"
-    subprocess.run([sys.executable, "-c", SNAPSHOTS, str(count), str(first), str(second)], cwd=ROOT, check=True)
-    return first, second
+def make_snapshots(count: int, folder: Path) -> list[Path]:
+    """The synthetic snapshot of `count` datasets, then with one more, then with two more."""
+    paths = [folder / f"synthetic-{count}-plus-{added}.xml" for added in range(3)]
+    subprocess.run([sys.executable, "-c", SNAPSHOTS, str(count), *map(str, paths)], cwd=ROOT, check=True)
+    return paths
 
 
 def run_build(project: Path, snapshot: Path, out: Path, *extra: str) -> tuple[float, dict]:
@@ -86,24 +91,27 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="atlasgen-bench-incremental-"))
     try:
         started = time.perf_counter()
-        first, second = make_snapshots(args.count, work)
-        print(f"synthetic snapshots: {args.count} and {args.count + 1} HOA-shaped datasets, "
+        first, second, third = make_snapshots(args.count, work)
+        print(f"synthetic snapshots: {args.count}, {args.count + 1} and {args.count + 2} HOA-shaped datasets, "
               f"{first.stat().st_size / 1e6:.0f} MB (made in {time.perf_counter() - started:.1f} s); "
               f"machine: {os.cpu_count()} cores")
         project = project_copy(work / "project")
         out, fresh = work / "site", work / "full"
         full_seconds, full = run_build(project, first, out)
         show("1. full build, empty caches", full_seconds, full)
-        incremental_seconds, incremental = run_build(project, second, out)
-        show("2. one new DOI, incremental build", incremental_seconds, incremental)
-        rebuild_seconds, rebuild = run_build(project, second, fresh, "--full")
-        show("3. one new DOI, full build, warm caches", rebuild_seconds, rebuild)
+        first_seconds, first_incremental = run_build(project, second, out)
+        show("2. one new DOI, first incremental build", first_seconds, first_incremental)
+        later_seconds, later = run_build(project, third, out)
+        show("3. one more new DOI, incremental build", later_seconds, later)
+        rebuild_seconds, rebuild = run_build(project, third, fresh, "--full")
+        show("4. full build of 3, warm caches", rebuild_seconds, rebuild)
         identical = tree_digest(out / "hoa") == tree_digest(fresh / "hoa")
-        written = incremental["rendered"] / incremental["files"]
-        print(f"\nincremental / full build (1): {incremental_seconds / full_seconds:6.1%} of the time")
-        print(f"incremental / full build with warm caches (3): {incremental_seconds / rebuild_seconds:6.1%} of the time")
-        print(f"files written by the incremental build: {incremental['rendered']} of {incremental['files']} "
-              f"({written:.2%})")
+        print()
+        for label, seconds, site in (("first incremental build (2)", first_seconds, first_incremental),
+                                     ("later incremental build (3)", later_seconds, later)):
+            print(f"{label}: {seconds / full_seconds:6.1%} of the full build's time (1), "
+                  f"{seconds / rebuild_seconds:6.1%} of a full build with warm caches (4); "
+                  f"files written: {site['rendered']} of {site['files']} ({site['rendered'] / site['files']:.2%})")
         print(f"incremental and full sites byte-identical: {'yes' if identical else 'NO'}")
         return 0 if identical else 1
     finally:

@@ -27,8 +27,9 @@ def break_file(path, old, new):
 
 
 def left_in(out) -> list[str]:
-    """The names in `out`, but for previous sites that a build swapped out and is removing in the background."""
-    return sorted(p.name for p in out.iterdir() if ".old-" not in p.name)
+    """The names in `out`, but for the site a build swapped out: kept as the spare of the next build, or being
+    removed in the background."""
+    return sorted(p.name for p in out.iterdir() if ".old-" not in p.name and not p.name.endswith(".spare"))
 
 
 def assert_refused(capsys, project, out, before, pattern, *extra):

@@ -101,3 +101,72 @@ def test_no_site_is_no_manifest_and_a_site_without_one_is_refused(tmp_path):
     assert read_manifest(tmp_path / "nothing") is None
     with pytest.raises(ManifestError, match="no manifest"):
         read_manifest(tmp_path)
+
+
+def files_of(folder) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in folder.rglob("*") if p.is_file()}
+
+
+def rebuilt(target, files: dict[str, str]) -> OutputFolder:
+    """Build `files` over the published site at `target`, as an incremental build does."""
+    output = OutputFolder(target, read_manifest(target), manifest=True)
+    for relative, text in files.items():
+        output.write(relative, text)
+    output.publish()
+    return output
+
+
+def test_the_published_site_is_linked_into_a_new_folder_and_what_is_gone_leaves(tmp_path):
+    target = tmp_path / "hoa"
+    published(target, {"same.txt": "same", "old/page.html": "old", "changed.txt": "old"})
+    published_inodes = {name: (target / name).stat().st_ino for name in ("same.txt", "changed.txt")}
+    output = OutputFolder(target, read_manifest(target), manifest=True)
+    assert set(output.tree.present) == {"same.txt", "old/page.html", "changed.txt"}  # linked in ahead
+    output.write("same.txt", "same")
+    output.write("changed.txt", "new")
+    assert (target / "changed.txt").read_text() == "old"  # replaced in the new folder, not written through
+    output.publish()
+    assert files_of(target) == {"same.txt": "same", "changed.txt": "new", MANIFEST_FILE: files_of(target)[MANIFEST_FILE]}
+    assert not (target / "old").exists()  # the folder its only page left
+    assert (target / "same.txt").stat().st_ino == published_inodes["same.txt"]
+
+
+def test_the_site_swapped_out_is_the_spare_the_next_build_starts_from(tmp_path):
+    target = tmp_path / "hoa"
+    published(target, {"a.txt": "1", "b.txt": "1", "c/d.txt": "1"})
+    rebuilt(target, {"a.txt": "2", "b.txt": "1", "c/d.txt": "1"})
+    spare = tmp_path / ".hoa.spare"
+    assert files_of(spare)["a.txt"] == "1" and (spare / MANIFEST_FILE).exists()  # the first version, whole
+    live_inodes = {p.name: p.stat().st_ino for p in target.rglob("*.txt")}
+    third = rebuilt(target, {"a.txt": "2", "b.txt": "3", "e.txt": "3"})
+    assert third.tree.present.keys() == {"a.txt", "b.txt", "c/d.txt"}  # it started from the spare
+    assert {name: text for name, text in files_of(target).items() if name != MANIFEST_FILE} == {
+        "a.txt": "2", "b.txt": "3", "e.txt": "3"}
+    assert not (target / "c").exists()
+    assert third.carried == {"a.txt"}
+    assert files_of(spare)["b.txt"] == "1"  # the second version, untouched though its files were linked
+    assert {p.name: p.stat().st_ino for p in spare.rglob("*.txt")} == live_inodes
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".hoa.spare", "hoa"]
+
+
+def test_a_spare_without_a_manifest_is_not_trusted(tmp_path):
+    target = tmp_path / "hoa"
+    published(target, {"a.txt": "1"})
+    rebuilt(target, {"a.txt": "2"})
+    spare = tmp_path / ".hoa.spare"
+    (spare / MANIFEST_FILE).unlink()
+    (spare / "stray.txt").write_text("not the site's")
+    output = rebuilt(target, {"a.txt": "3"})
+    assert "stray.txt" not in output.tree.present
+    assert files_of(target)["a.txt"] == "3" and "stray.txt" not in files_of(target)
+
+
+def test_a_failed_build_from_the_spare_leaves_the_published_site_whole(tmp_path):
+    target = tmp_path / "hoa"
+    published(target, {"a.txt": "1"})
+    rebuilt(target, {"a.txt": "2"})
+    output = OutputFolder(target, read_manifest(target), manifest=True)
+    output.write("a.txt", "half-built")
+    output.discard()
+    assert files_of(target)["a.txt"] == "2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hoa"]  # the spare was used up
