@@ -119,7 +119,7 @@ class Lookups:
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
         self.mappings: dict[str, Mapping | Container] = dict(_mappings(catalogue))
-        self._whole: dict[str, str] = {}
+        self._known: dict[Read, str | None] = {}  # many pieces look up the same keys: each is worked out once
 
     def add(self, name: str, mapping: Mapping | Container) -> None:
         """A mapping pieces look up in under `name`, once it is made."""
@@ -134,29 +134,36 @@ class Lookups:
         return {read: self.fingerprint(read) for read in reads}
 
     def unchanged(self, fingerprints: Mapping[Read, str | None]) -> bool:
-        return all(self.fingerprint(read) == found for read, found in fingerprints.items())
+        return all(found != UNKNOWN and self.fingerprint(read) == found for read, found in fingerprints.items())
 
     def fingerprint(self, read: Read) -> str | None:
         """None: the key holds nothing."""
-        name, key = read
+        found = self._known.get(read, _MISSING)
+        if found is _MISSING:
+            found = self._known[read] = self._fingerprint(*read)
+        return found
+
+    def _fingerprint(self, name: str, key: Hashable) -> str | None:
+        mapping = self.mappings.get(name)
+        if mapping is None:
+            return UNKNOWN  # a mapping this build has not made: what read it cannot be kept
         if key == EVERYTHING:
-            if name not in self._whole:
-                self._whole[name] = _digest(repr(sorted((k, self.fingerprint((name, k))) for k in self._keys(name))))
-            return self._whole[name]
-        mapping = self.mappings[name]
+            keys = sorted(mapping, key=repr)  # type: ignore[call-overload]
+            return _digest(repr([(k, self.fingerprint((name, k))) for k in keys]))
         if name in RECORDS:
-            return self.catalogue.digests.get(key) if key in mapping else None
+            return self.catalogue.digests.get(key) if key in mapping else None  # type: ignore[arg-type]
         if not isinstance(mapping, Mapping):
             return "in" if key in mapping else None
         value = mapping.get(key, _MISSING)
         return None if value is _MISSING else _digest(repr(value))
 
-    def _keys(self, name: str) -> list:
-        return sorted(self.mappings[name], key=repr)  # type: ignore[call-overload]
-
 
 _MISSING: Any = object()
+UNKNOWN = "?"  # unlike any fingerprint a build stores
 
 
 def _digest(text: str) -> str:
+    """The text itself where short, else a SHA-256 of it."""
+    if len(text) < 40:
+        return "=" + text
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
