@@ -90,6 +90,8 @@ class SiteReport:
     rendered: int = 0  # files made by this build
     carried: int = 0  # files kept from the previous site, their inputs unchanged
     removed: int = 0  # files of the previous site this one no longer has
+    pieces_kept: int = 0  # pages and DOI preparations kept from the previous build, their lookups unchanged
+    pieces_made: int = 0
     warnings: list[Problem] = field(default_factory=list)  # things worth fixing that did not stop the build
 
 
@@ -111,7 +113,7 @@ class BuildReport:
                 "warnings": [_problem_json(w) for w in self.all_warnings],
                 "sites": [{"name": s.name, "output": str(s.output), "pages": s.pages, "files": s.files,
                            "datasets": s.datasets, "dois": s.dois, "rendered": s.rendered, "carried": s.carried,
-                           "removed": s.removed,
+                           "removed": s.removed, "pieces": {"kept": s.pieces_kept, "made": s.pieces_made},
                            "images": {"processed": s.images_processed, "cached": s.images_cached,
                                       "seconds": round(s.images_seconds, 3)},
                            "warnings": [str(w) for w in s.warnings]} for s in self.sites]}
@@ -158,13 +160,14 @@ def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
             output.discard(in_background=True)
         raise
     for plan, renderer in made:
-        output, images = outputs[plan.site.name], renderer.images
+        output, images, reuse = outputs[plan.site.name], renderer.images, renderer.reuse
         manifest, problems = previous[plan.site.name]
         removed = set(manifest.files) - set(output.hashes) if manifest else set()
         report.sites.append(SiteReport(plan.site.name, output.target, plan.page_count, len(output.hashes),
                                        len(plan.links.datasets), len(plan.dois), images.processed, images.cached,
                                        images.seconds, len(output.hashes) - len(output.carried), len(output.carried),
-                                       len(removed), (problems if options.incremental else []) + renderer.warnings))
+                                       len(removed), reuse.kept_count, reuse.made_count,
+                                       (problems if options.incremental else []) + renderer.warnings))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -138,6 +138,7 @@ def _build(args: argparse.Namespace) -> int:
     for site in report.sites:
         print(f"built {site.name}: {site.datasets} datasets, {site.dois} DOI pages, {site.files} files -> {site.output}")
         print(f"  files: {site.rendered} made, {site.carried} kept unchanged, {site.removed} removed")
+        print(f"  work: {site.pieces_made} pages and DOIs worked out, {site.pieces_kept} kept from the last build")
         print(f"  images: {site.images_processed} made, {site.images_cached} from the cache"
               + (f"; {len(site.warnings)} warnings" if site.warnings else ""))
         if not args.quiet:

@@ -118,7 +118,10 @@ def _record(output: OutputFolder, reuse: Reuse, placed: list[Placed], made: list
     for relative, inputs, digest, carried in placed:
         output.placed(relative, inputs, digest, carried)
     for path, piece in made:
-        reuse.keep("page", path, piece or reuse.previous.pieces[("page", path)])  # type: ignore[union-attr]
+        if piece is None:
+            reuse.keep("page", path, reuse.previous.pieces[("page", path)])  # type: ignore[union-attr]
+        else:
+            reuse.add("page", path, piece)
 
 
 def _worker_count(pages: int) -> int:

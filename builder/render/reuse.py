@@ -49,6 +49,7 @@ class Reuse:
         self.previous = previous if previous is not None and previous.fingerprint == fingerprint else None
         self._shared_unchanged: bool | None = None  # checked when first asked
         self.memory = SiteMemory(fingerprint)
+        self.kept_count = self.made_count = 0
 
     @classmethod
     def nothing(cls, catalogue: Catalogue) -> Reuse:
@@ -65,10 +66,17 @@ class Reuse:
         return piece if piece is not None and self.lookups.unchanged(piece.reads) else None
 
     def keep(self, kind: str, key: Hashable, piece: Piece) -> None:
+        """Remember a piece kept from the previous build."""
         self.memory.pieces[(kind, key)] = piece
+        self.kept_count += 1
+
+    def add(self, kind: str, key: Hashable, piece: Piece) -> None:
+        """Remember a piece made in this build."""
+        self.memory.pieces[(kind, key)] = piece
+        self.made_count += 1
 
     def made(self, kind: str, key: Hashable, reads: set[Read], made: Any) -> None:
-        self.keep(kind, key, Piece(self.lookups.fingerprints(reads), made))
+        self.add(kind, key, Piece(self.lookups.fingerprints(reads), made))
 
     def finish(self, manifest_text: str) -> SiteMemory:
         """This build's memory, for the site published with `manifest_text`."""

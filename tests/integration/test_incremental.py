@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from lxml import etree
 
-from builder.build import CACHE_FOLDER, BuildOptions, BuildReport, build
+from builder.build import CACHE_FOLDER, BuildOptions, BuildReport, SiteReport, build
+from builder.cache import Source
 from builder.cli import main
 from builder.manifest import MANIFEST_FILE
 from tests.conftest import REPO, SNAPSHOT
@@ -111,7 +113,15 @@ def previous(first_site, project, tmp_path) -> Path:
     return out
 
 
-def rebuilt(project: Path, previous: Path, snapshot: Path, tmp_path: Path):
+class Rebuilt(NamedTuple):
+    site: SiteReport  # of the incremental build
+    full: SiteReport  # of the full build of the same inputs
+    written: set[str]  # files with a new inode
+    gone: set[str]
+    catalogue: Source  # where the incremental build's catalogue came from
+
+
+def rebuilt(project: Path, previous: Path, snapshot: Path, tmp_path: Path) -> Rebuilt:
     """Rebuild over `previous` incrementally, and over a copy of it in full; the two sites must be equal.
 
     The full build starts from the same published site because a site keeps what it published (its DOIs'
@@ -124,11 +134,14 @@ def rebuilt(project: Path, previous: Path, snapshot: Path, tmp_path: Path):
     assert tree_hashes(previous / "hoa") == tree_hashes(tmp_path / "full" / "hoa")
     after = inodes(previous / "hoa")
     written = {path for path, inode in after.items() if before.get(path) != inode}
-    return report.sites[0], full.sites[0], written, before.keys() - after.keys()
+    return Rebuilt(report.sites[0], full.sites[0], written, before.keys() - after.keys(), report.catalogue_source)
 
 
 def test_a_new_dataset_and_doi_write_their_pages_and_carry_over_the_rest(project, previous, tmp_path):
-    site, full, written, gone = rebuilt(project, previous, snapshot_with_copy(tmp_path / "new.xml"), tmp_path)
+    site, full, written, gone, catalogue = rebuilt(project, previous, snapshot_with_copy(tmp_path / "new.xml"),
+                                                   tmp_path)
+    assert catalogue is Source.UPDATED  # only the new entities were parsed
+    assert site.pieces_made < 20 < site.pieces_kept  # the new pages and their neighbours worked out, no others
     assert f"datasets/{NEW}/index.html" in written
     assert f"doi/{NEW_DOI}/index.html" in written
     assert f"datasets/{UNRELATED}/index.html" not in written
@@ -147,7 +160,7 @@ def test_a_new_dataset_and_doi_write_their_pages_and_carry_over_the_rest(project
 
 
 def test_a_vanished_dataset_loses_its_pages_and_its_doi_keeps_a_tombstone(project, previous, tmp_path):
-    site, _, written, gone = rebuilt(project, previous, snapshot_without(tmp_path / "fewer.xml"), tmp_path)
+    site, _, written, gone, *_ = rebuilt(project, previous, snapshot_without(tmp_path / "fewer.xml"), tmp_path)
     assert f"datasets/{KNOWN}/index.html" in gone
     assert not (previous / "hoa" / "datasets" / KNOWN).exists()
     assert f"doi/{KNOWN_DOI}/index.html" in written
@@ -158,7 +171,7 @@ def test_a_vanished_dataset_loses_its_pages_and_its_doi_keeps_a_tombstone(projec
 
 def test_a_changed_title_rewrites_the_pages_that_show_it(project, previous, tmp_path):
     snapshot = snapshot_with_description(tmp_path / "retitled.xml", KNOWN, "A retitled zoom of a lung")
-    site, _, written, _ = rebuilt(project, previous, snapshot, tmp_path)
+    site, _, written, _, *_ = rebuilt(project, previous, snapshot, tmp_path)
     showing = {path for path in inodes(previous / "hoa") if path.endswith(".html")
                and "A retitled zoom of a lung" in (previous / "hoa" / path).read_text()}
     assert f"datasets/{KNOWN}/index.html" in showing
@@ -175,7 +188,7 @@ def test_a_changed_template_remakes_every_page(project, previous, tmp_path):
         '{% extends "default:404.html" %}\n{# a curator\'s override #}\n')
     hoa = project / "site_config/hoa.yml"
     hoa.write_text(hoa.read_text() + "templates: templates\n")
-    _, _, written, _ = rebuilt(project, previous, SNAPSHOT, tmp_path)
+    _, _, written, _, *_ = rebuilt(project, previous, SNAPSHOT, tmp_path)
     pages = {path for path in inodes(previous / "hoa") if path.endswith(".html")}
     assert pages <= written
 
@@ -184,7 +197,7 @@ def test_a_changed_collection_label_remakes_the_pages_that_show_it(project, prev
     page = previous / "hoa" / "datasets" / KNOWN / "index.html"
     assert "Beamline" in page.read_text()
     break_file(project / "collections/hoa.yml", "label: Beamline", "label: Beam line")
-    _, _, written, _ = rebuilt(project, previous, SNAPSHOT, tmp_path)
+    _, _, written, _, *_ = rebuilt(project, previous, SNAPSHOT, tmp_path)
     assert "Beam line" in page.read_text()
     assert f"datasets/{KNOWN}/index.html" in written
     assert "404.html" not in written
@@ -201,7 +214,7 @@ def test_a_damaged_manifest_gives_a_full_build_and_a_warning(project, previous, 
         manifest.write_text(json.dumps({"format": 0, "files": {}}))
     else:
         manifest.write_text(json.dumps({"format": 2, "files": {"404.html": {"inputs": "x"}}}))
-    site, _, written, _ = rebuilt(project, previous, SNAPSHOT, tmp_path)
+    site, _, written, _, *_ = rebuilt(project, previous, SNAPSHOT, tmp_path)
     assert site.carried == 0 and site.rendered == site.files
     assert len(written) == site.files + 1
     assert any(f"out/hoa/{MANIFEST_FILE}" in str(w) and "building every file again" in str(w) for w in site.warnings)
@@ -209,7 +222,7 @@ def test_a_damaged_manifest_gives_a_full_build_and_a_warning(project, previous, 
 
 def test_a_site_changed_by_hand_is_not_trusted_where_files_are_gone(project, previous, tmp_path):
     (previous / "hoa" / "datasets" / UNRELATED / "index.html").unlink()
-    _, _, written, _ = rebuilt(project, previous, SNAPSHOT, tmp_path)
+    _, _, written, _, *_ = rebuilt(project, previous, SNAPSHOT, tmp_path)
     assert written == {f"datasets/{UNRELATED}/index.html", MANIFEST_FILE}
 
 
@@ -240,6 +253,6 @@ def test_the_command_reports_what_it_made_kept_and_removed(project, previous, tm
 
 
 def test_a_new_build_of_an_unchanged_site_carries_over_every_file_but_the_manifest(project, previous, tmp_path):
-    site, _, written, _ = rebuilt(project, previous, SNAPSHOT, tmp_path)
+    site, _, written, _, *_ = rebuilt(project, previous, SNAPSHOT, tmp_path)
     assert written == {MANIFEST_FILE}
     assert (site.rendered, site.carried, site.removed) == (0, site.files, 0)
