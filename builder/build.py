@@ -207,7 +207,7 @@ def _make_sites(options: BuildOptions, project: Project, sites: list[Site], outp
             output = outputs[plan.site.name]
             output.publish(remove_old_in_background=True)
             if memories:
-                write_memory(memories, plan.site.name, reuses[plan.site.name].finish(output.manifest_text), catalogue)
+                write_memory(memories, plan.site.name, reuses[plan.site.name].finish(output.manifest_text))
     return list(zip(plans, renderers))
 
 
@@ -280,7 +280,7 @@ def _reuse(project: Project, site: Site, catalogue: Catalogue, manifest: Manifes
            options: BuildOptions) -> Reuse:
     """What the site's previous build made, where the published site is what it made and is built upon."""
     usable = memories is not None and manifest is not None and options.incremental
-    memory = read_memory(memories, site.name, manifest.digest, catalogue) if usable else None  # type: ignore
+    memory = read_memory(memories, site.name, manifest.digest) if usable else None  # type: ignore
     return Reuse(memory, _settings_fingerprint(project, site), Lookups(catalogue), Recorder())
 
 

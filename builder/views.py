@@ -110,6 +110,7 @@ class Shaper:
         }
         self.layouts = display.layouts(self.config.display, self.config.groups_by_key)
         self._linked_values: dict = {}  # datasets with provenance, read once
+        self._rows: dict[tuple[str, int], tuple[Row, FieldValue]] = {}  # the value kept alive: its id stays its own
 
     def values(self, dataset: Dataset) -> dict[str, FieldValue]:
         def fresh() -> dict[str, FieldValue]:
@@ -180,8 +181,12 @@ class Shaper:
         )
 
     def _row(self, name: str, value: FieldValue) -> Row:
-        label, label_html = self.labels[name]
-        return Row(name, label, value.text, label_html, value.html)
+        """One Row per field and value: values are shared between datasets, so are their rows."""
+        found = self._rows.get((name, id(value)))
+        if found is None:
+            label, label_html = self.labels[name]
+            found = self._rows[(name, id(value))] = (Row(name, label, value.text, label_html, value.html), value)
+        return found[0]
 
     def _reader(self, spec: FieldSpec, kind: str) -> Callable[[Dataset], FieldValue]:
         if spec.attribute:
@@ -230,11 +235,18 @@ class Shaper:
     def _attribute_reader(self, spec: FieldSpec) -> Callable[[Dataset], FieldValue]:
         extract = ATTRIBUTE_READERS[spec.attribute or ""]
         catalogue = self.catalogue
+        cache: dict[Raw, FieldValue] = {}  # datasets share most values: each is formatted and escaped once
 
         def read(dataset: Dataset) -> FieldValue:
             raw = extract(dataset, catalogue)
             if not raw:
                 return MISSING
+            value = cache.get(raw)
+            if value is None:
+                value = cache[raw] = shape(raw)
+            return value
+
+        def shape(raw: Raw) -> FieldValue:
             if spec.attribute in ("start_date", "end_date"):
                 shown = formatting.year if spec.format == "year" else formatting.date
                 return FieldValue(raw, shown(str(raw[0])))

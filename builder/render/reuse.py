@@ -10,7 +10,6 @@ context.
 The memory of a site lives in the cache folder, not in the site, and names
 the digest of the manifest it was published with: it is only used while
 that manifest is the published one, so it always describes the files there.
-Records are stored by their key and read back from the new catalogue.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from typing import Any, Hashable
 
 from ..manifest import text_digest
 from ..reads import Lookups, Read, Recorder
-from ..records import Catalogue, Dataset, Publication
+from ..records import Catalogue
 
 
 @dataclass
@@ -85,14 +84,11 @@ class Reuse:
         return self.memory
 
 
-def read_memory(folder: Path, site: str, manifest_digest: str, catalogue: Catalogue) -> SiteMemory | None:
-    """The memory of `site` if it describes the site published with the manifest of that digest.
-
-    Its records are those of `catalogue` with the same keys: a piece that read a record since changed is
-    not kept anyway."""
+def read_memory(folder: Path, site: str, manifest_digest: str) -> SiteMemory | None:
+    """The memory of `site` if it describes the site published with the manifest of that digest."""
     try:
         with open(folder / f"{site}.pickle", "rb") as stream:
-            memory = _Unpickler(stream, catalogue).load()
+            memory = pickle.load(stream)
     except FileNotFoundError:
         return None
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
@@ -102,37 +98,12 @@ def read_memory(folder: Path, site: str, manifest_digest: str, catalogue: Catalo
     return memory
 
 
-def write_memory(folder: Path, site: str, memory: SiteMemory, catalogue: Catalogue) -> None:
+def write_memory(folder: Path, site: str, memory: SiteMemory) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{site}-", dir=folder)
         with os.fdopen(handle, "wb") as stream:
-            _Pickler(stream, catalogue).dump(memory)
+            pickle.dump(memory, stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, folder / f"{site}.pickle")
     except OSError:
         return  # a memory that cannot be written only costs time next build
-
-
-class _Pickler(pickle.Pickler):
-    """Stores the records of `catalogue` by key: they are in the catalogue cache already."""
-
-    def __init__(self, stream, catalogue: Catalogue):
-        super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
-        self.catalogue = catalogue
-
-    def persistent_id(self, obj: Any) -> tuple[str, str] | None:
-        if isinstance(obj, Dataset) and self.catalogue.datasets.get(obj.key) is obj:
-            return ("dataset", obj.key)
-        if isinstance(obj, Publication) and self.catalogue.publications.get(obj.doi) is obj:
-            return ("publication", obj.doi)
-        return None
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, stream, catalogue: Catalogue):
-        super().__init__(stream)
-        self.catalogue = catalogue
-
-    def persistent_load(self, pid: tuple[str, str]) -> Any:
-        kind, key = pid
-        return (self.catalogue.datasets if kind == "dataset" else self.catalogue.publications).get(key)
