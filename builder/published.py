@@ -53,5 +53,7 @@ def withdrawn_since(previous: Mapping[str, PublishedDoi], current: Iterable[str]
 
 
 def registry_json(entries: Iterable[PublishedDoi]) -> str:
-    rows = [asdict(entry) for entry in sorted(entries, key=lambda entry: entry.doi)]
-    return json.dumps({"dois": rows}, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """One DOI a line: json's C encoder writes each (an indent would take the pure-Python one, for every DOI)."""
+    rows = [json.dumps(asdict(entry), sort_keys=True, ensure_ascii=False)
+            for entry in sorted(entries, key=lambda entry: entry.doi)]
+    return '{"dois": [' + ("\n" + ",\n".join(rows) + "\n" if rows else "") + "]}\n"

@@ -8,7 +8,7 @@ with the page, and carried over with it when their inputs are unchanged;
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Mapping, Sequence
 
@@ -25,7 +25,7 @@ from .citation import datacite_citation, doi_url
 from .citestyles import StyledCitation, styled_citations
 from .datacite import DataciteProblem
 from .landing import (LINKSET_FILE, DoiPage, ExternalLink, LandingInputs, datacite_check, datasets_of, doi_page,
-                      export_files, signposts)
+                      export_files, exports_of, signposts)
 from .pages import Beside, Job
 from ..reads import Recorded, RecordedSet, recorded, recorded_catalogue
 from .reuse import Reuse
@@ -67,11 +67,18 @@ class DoiIndexPage(ctx.Page):
 
 @dataclass(frozen=True)
 class Prepared:
-    """What a landing page shows that is worked out before pages render."""
+    """What a DOI's landing page and the files listing every DOI show that is worked out before pages render."""
 
-    citations: tuple[StyledCitation, ...]
+    citations: tuple[StyledCitation, ...]  # in the site's CSL styles
     record_digest: str  # of its DataCite record; "" if the site exports none
     problems: list[DataciteProblem]  # of its DataCite record
+    citation: str = ""  # DataCite's recommended form, for the list of published DOIs
+    signposts: tuple[Signpost, ...] = ()  # for the page's Link header in `_headers`
+
+    @property
+    def invalid(self) -> bool:
+        """Its DataCite record breaks a rule: no DataCite files for it."""
+        return not all(p.left_out for p in self.problems)
 
 
 class DoiPages:
@@ -89,6 +96,7 @@ class DoiPages:
         self.inputs_read = self.inputs  # the same, noting what each page looks up
         self.warnings: list[Problem] = []
         self.record_digests: dict[str, str] = {}  # DOI -> digest of its DataCite record, if the site exports it
+        self.prepared: dict[str, Prepared] = {}  # by DOI
 
     def prepare(self) -> None:
         """Citations and DataCite checks of every DOI: before the pages, which show them.
@@ -107,17 +115,23 @@ class DoiPages:
                 continue
             with recorder.piece() as reads:
                 publication = catalogue.publications[doi]
-                check = datacite_check(publication, catalogue, self.results) if wants_datacite else None
-                fresh[doi] = (csl_item(publication), check, reads)
+                digest, problems = datacite_check(publication, catalogue, self.results) if wants_datacite \
+                    else ("", [])
+                made = Prepared((), digest, problems, datacite_citation(publication))
+                url = self.site.config.base_url + url_path(self.plan.links.dois[doi])
+                made = replace(made, signposts=signposts(publication, datasets_of(publication, catalogue), url,
+                                                         exports_of(self.site, made.invalid)))
+                fresh[doi] = (csl_item(publication), made, reads)
         self.results.save()
         styles = [(item.style, item.label) for item in self.site.config.landing.citation_styles]
         citations = styled_citations({doi: item for doi, (item, _, _) in fresh.items()}, styles, self.results)
-        for doi, (_, check, reads) in fresh.items():
-            prepared[doi] = Prepared(citations[doi], *(check or ("", [])))
+        for doi, (_, made, reads) in fresh.items():
+            prepared[doi] = replace(made, citations=citations[doi])
             self.reuse.made("prepare", doi, reads, prepared[doi])
+        self.prepared = prepared
         self.record_digests = {doi: made.record_digest for doi, made in prepared.items() if made.record_digest}
         report = {doi: prepared[doi].problems for doi in self.plan.dois if prepared[doi].problems}
-        invalid = frozenset(doi for doi, problems in report.items() if not all(p.left_out for p in problems))
+        invalid = frozenset(doi for doi in report if prepared[doi].invalid)
         where = Location(self.site.document.path)
         self.warnings = [Problem(where, f"DataCite record of {problem}" + ("" if problem.left_out or doi not in invalid
                                                                           else "; no DataCite files for it"))
@@ -163,17 +177,12 @@ class DoiPages:
 
     def files(self) -> dict[str, str]:
         """`_headers` for hosts that read it, and the published DOIs; each page's own files come with the page."""
-        base = self.site.config.base_url
-        headers: list[tuple[str, Sequence[Signpost]]] = []
-        for doi in self.plan.dois:
-            path, publication = self.plan.links.dois[doi], self.catalogue.publications[doi]
-            headers.append(("/" + url_path(path), signposts(publication, datasets_of(publication, self.catalogue),
-                                                            base + url_path(path), self.inputs.exports_of(doi))))
+        headers = [("/" + url_path(self.plan.links.dois[doi]), self.prepared[doi].signposts) for doi in self.plan.dois]
         made = {HEADERS_FILE: headers_file(headers)} if headers else {}
         return {**made, REGISTRY_FILE: registry_json(self.published())}
 
     def published(self) -> list[PublishedDoi]:
-        current = [PublishedDoi(doi, p.title, datacite_citation(p), str(p.publication_year or ""))
+        current = [PublishedDoi(doi, p.title, self.prepared[doi].citation, str(p.publication_year or ""))
                    for doi, p in ((doi, self.catalogue.publications[doi]) for doi in self.plan.dois)]
         return current + list(self.plan.withdrawn)
 

@@ -117,9 +117,14 @@ class LandingInputs:
     invalid_datacite: frozenset[str] = frozenset()  # DOIs whose DataCite files are not written
 
     def exports_of(self, doi: str) -> tuple[Export, ...]:
-        wanted = self.site.config.landing.exports
-        return tuple(EXPORTS[key] for key in EXPORTS if key in wanted
-                     and not (key.startswith("datacite") and doi in self.invalid_datacite))
+        return exports_of(self.site, doi in self.invalid_datacite)
+
+
+def exports_of(site: Site, invalid_datacite: bool) -> tuple[Export, ...]:
+    """The exports a site writes beside a landing page; DataCite's only for a valid record."""
+    wanted = site.config.landing.exports
+    return tuple(EXPORTS[key] for key in EXPORTS if key in wanted
+                 and not (key.startswith("datacite") and invalid_datacite))
 
 
 def datasets_of(publication: Publication, catalogue: Catalogue) -> list[Dataset]:

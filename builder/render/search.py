@@ -145,49 +145,51 @@ def sort_column(key: str, label: str, raw_values: Sequence[tuple], descending: b
 def text_postings(documents: Sequence[SearchDocument], boosts: dict[str, float]) -> dict[str, list[int]]:
     """term -> flat [doc delta, impact 1..255, field mask, ...] in document order."""
     fields = list(boosts)
-    lengths = [[0] * len(documents) for _ in fields]
-    counted: dict[str, tuple[tuple[str, int], ...]] = {}  # the same texts recur: tokenise each once
-    occurrences: dict[str, list[tuple[int, int, int]]] = defaultdict(list)  # term -> (doc, field, tf)
-    for number, document in enumerate(documents):
-        for index, field in enumerate(fields):
-            text = document.text.get(field)
-            if not text:
-                continue
-            terms = counted.get(text)
-            if terms is None:
-                words = tokens(text)
-                terms = counted[text] = (("", len(words)),) + tuple(Counter(words).items())
-            lengths[index][number] = terms[0][1]
-            for term, tf in terms[1:]:
-                occurrences[term].append((number, index, tf))
+    counted: dict[str, tuple[int, tuple[tuple[str, int], ...]]] = {}  # the same texts recur: tokenise each once
+    texts = [[_counted(document.text.get(field), counted) for field in fields] for document in documents]
     count = len(documents)
-    average = [(sum(column) / count) or 1.0 for column in lengths]
+    average = [(sum(doc[index][0] for doc in texts) / count) or 1.0 for index in range(len(fields))]
     weights = [boosts[field] for field in fields]
+    found: dict[str, list[tuple[int, float, int]]] = defaultdict(list)  # term -> (doc, weighted tf, field mask)
+    for number, doc in enumerate(texts):
+        weighted: dict[str, list] = {}
+        for index, (length, terms) in enumerate(doc):
+            scale = weights[index] / (1 - B + B * length / average[index])
+            for term, tf in terms:
+                entry = weighted.get(term)
+                if entry is None:
+                    weighted[term] = [scale * tf, 1 << index]
+                else:
+                    entry[0] += scale * tf
+                    entry[1] |= 1 << index
+        for term, (value, mask) in weighted.items():
+            found[term].append((number, value, mask))
     scored: dict[str, list[tuple[int, float, int]]] = {}
     top = 0.0
-    for term, found in occurrences.items():
-        per_doc: dict[int, list] = {}
-        for number, index, tf in found:
-            norm = 1 - B + B * lengths[index][number] / average[index]
-            entry = per_doc.setdefault(number, [0.0, 0])
-            entry[0] += weights[index] * tf / norm
-            entry[1] |= 1 << index
-        idf = math.log(1 + (count - len(per_doc) + 0.5) / (len(per_doc) + 0.5))
-        postings = []
-        for number, (weighted, mask) in per_doc.items():
-            score = idf * weighted * (K1 + 1) / (weighted + K1)
-            top = max(top, score)
-            postings.append((number, score, mask))
-        scored[term] = postings
+    for term, postings in found.items():
+        idf = math.log(1 + (count - len(postings) + 0.5) / (len(postings) + 0.5))
+        scored[term] = [(number, idf * value * (K1 + 1) / (value + K1), mask) for number, value, mask in postings]
+        top = max(top, max(score for _, score, _ in scored[term]))
     encoded = {}
     for term, postings in scored.items():
         flat: list[int] = []
         previous = 0
-        for number, score, mask in postings:  # already in document order
+        for number, score, mask in postings:  # in document order
             flat += [number - previous, max(1, round(255 * score / top)), mask]
             previous = number
         encoded[term] = flat
     return encoded
+
+
+def _counted(text: str | None, counted: dict) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """(number of words, (term, occurrences) of each) of a text; (0, ()) for none."""
+    if not text:
+        return 0, ()
+    found = counted.get(text)
+    if found is None:
+        words = tokens(text)
+        found = counted[text] = (len(words), tuple(Counter(words).items()))
+    return found
 
 
 def shards(postings: dict[str, list[int]]) -> list[dict[str, list[int]]]:
