@@ -15,6 +15,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -153,25 +154,66 @@ class Made:
 
 
 class ImageCache:
-    """A folder of made images, one sub-folder per key: the files and a meta.json naming them."""
+    """A folder of made images, one sub-folder per key: the files and a meta.json naming them.
+
+    `index.pickle` holds every entry's meta.json in one file, read once: a large site shows tens of thousands
+    of images. Entries never change once made, so an index that lacks some only costs their reads."""
+
+    INDEX = "index.pickle"
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self._index: dict[str, Made] | None = None
+        self._indexed = 0  # entries in the index file as read
 
     def entry(self, key: str) -> Path:
         return self.folder / key[:2] / key
 
     def load(self, key: str) -> Made | None:
+        index = self._read_index()
         entry = os.path.join(self.folder, key[:2], key)
-        try:
-            with open(os.path.join(entry, "meta.json"), encoding="utf-8") as stream:
-                meta = json.load(stream)
-        except (OSError, ValueError):
-            return None
-        files = tuple(MadeFile(**item) for item in meta.get("files", ()))
-        if files and not os.path.isfile(os.path.join(entry, files[-1].name)):
+        made = index.get(key)
+        if made is None:
+            try:
+                with open(os.path.join(entry, "meta.json"), encoding="utf-8") as stream:
+                    meta = json.load(stream)
+            except (OSError, ValueError):
+                return None
+            made = Made(key, tuple(MadeFile(**item) for item in meta.get("files", ())), meta.get("error"))
+        if made.files and not os.path.isfile(os.path.join(entry, made.files[-1].name)):
+            index.pop(key, None)
             return None  # a damaged entry: make it again
-        return Made(key, files, meta.get("error"))
+        index[key] = made
+        return made
+
+    def remember(self, made: Made) -> None:
+        """Index an entry made in this build (by any process)."""
+        self._read_index()[made.key] = made
+
+    def _read_index(self) -> dict[str, Made]:
+        if self._index is None:
+            try:
+                with open(self.folder / self.INDEX, "rb") as stream:
+                    self._index = pickle.load(stream)
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+                self._index = {}
+            if not isinstance(self._index, dict):
+                self._index = {}
+            self._indexed = len(self._index)
+        return self._index
+
+    def save_index(self) -> None:
+        """Write the index if it gained entries; a cache that cannot be written only costs time."""
+        if self._index is None or len(self._index) == self._indexed:
+            return
+        try:
+            handle, temporary = tempfile.mkstemp(prefix=".index-", dir=self.folder)
+            with os.fdopen(handle, "wb") as stream:
+                pickle.dump(self._index, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.folder / self.INDEX)
+        except OSError:
+            return
+        self._indexed = len(self._index)
 
     def store(self, key: str, encoded: Sequence[imaging.Encoded], error: str | None = None) -> Made:
         """Write the files into a new folder, then rename it into place: readers never see half an entry."""
@@ -247,6 +289,9 @@ def make_all(requests: Iterable[tuple[str, Request]], cache: ImageCache) -> Made
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             made = list(pool.map(partial(_make_pair, cache=cache), work, chunksize=max(1, len(work) // (workers * 8))))
     result.by_key.update((m.key, m) for m in made)
+    for item in made:
+        cache.remember(item)
+    cache.save_index()
     return result
 
 

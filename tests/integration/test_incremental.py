@@ -74,6 +74,13 @@ def snapshot_with_description(target: Path, name: str, description: str) -> Path
     return _written(tree, target)
 
 
+def snapshot_with_units(target: Path, parameter: str, units: str) -> Path:
+    tree = etree.parse(str(SNAPSHOT))
+    found = next(e for e in tree.getroot().iterfind("data/parameterType") if e.findtext("name") == parameter)
+    found.find("units").text = units
+    return _written(tree, target)
+
+
 def _written(tree: etree._ElementTree, target: Path) -> Path:
     """Written indented as write_snapshot writes, so that a build loads it by updating the cached catalogue."""
     etree.indent(tree.getroot(), space="  ")
@@ -180,6 +187,16 @@ def test_a_changed_title_rewrites_the_pages_that_show_it(project, previous, tmp_
     written_pages = {path for path in written if path.endswith(".html")}
     assert written_pages == showing  # a page that does not show the title is carried over
     assert site.carried > site.files * 4 // 5
+
+
+def test_changed_units_of_a_parameter_remake_the_pages_that_show_them(project, previous, tmp_path):
+    page = previous / "hoa" / "datasets" / KNOWN / "index.html"
+    assert " keV</dd>" in page.read_text()
+    snapshot = snapshot_with_units(tmp_path / "units.xml", "TOMOAcquisition_energy", "kiloelectronvolts")
+    site, _, written, _, _ = rebuilt(project, previous, snapshot, tmp_path)
+    assert " kiloelectronvolts</dd>" in page.read_text()
+    assert f"datasets/{KNOWN}/index.html" in written
+    assert site.pieces_kept == 0  # units are looked up once for every view: nothing is kept
 
 
 def test_a_changed_template_remakes_every_page(project, previous, tmp_path):
