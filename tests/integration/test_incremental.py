@@ -191,10 +191,10 @@ def test_a_changed_title_rewrites_the_pages_that_show_it(project, previous, tmp_
 
 def test_changed_units_of_a_parameter_remake_the_pages_that_show_them(project, previous, tmp_path):
     page = previous / "hoa" / "datasets" / KNOWN / "index.html"
-    assert " keV</dd>" in page.read_text()
+    assert "keV</dd>" in page.read_text()
     snapshot = snapshot_with_units(tmp_path / "units.xml", "TOMOAcquisition_energy", "kiloelectronvolts")
     site, _, written, _, _ = rebuilt(project, previous, snapshot, tmp_path)
-    assert " kiloelectronvolts</dd>" in page.read_text()
+    assert "kiloelectronvolts</dd>" in page.read_text()
     assert f"datasets/{KNOWN}/index.html" in written
     assert site.pieces_kept == 0  # units are looked up once for every view: nothing is kept
 
