@@ -29,7 +29,7 @@ from .landing import (LINKSET_FILE, DoiPage, ExternalLink, LandingInputs, dataci
 from .pages import Beside, Job
 from ..reads import Recorded, RecordedSet, recorded, recorded_catalogue
 from .reuse import Reuse
-from .signposting import Signpost, headers_file
+from .signposting import headers_file, link_header
 
 HEADERS_FILE = "_headers"
 
@@ -73,7 +73,7 @@ class Prepared:
     record_digest: str  # of its DataCite record; "" if the site exports none
     problems: list[DataciteProblem]  # of its DataCite record
     citation: str = ""  # DataCite's recommended form, for the list of published DOIs
-    signposts: tuple[Signpost, ...] = ()  # for the page's Link header in `_headers`
+    link_header: str = ""  # the landing page's signposts as a Link header, for `_headers`
 
     @property
     def invalid(self) -> bool:
@@ -119,8 +119,8 @@ class DoiPages:
                     else ("", [])
                 made = Prepared((), digest, problems, datacite_citation(publication))
                 url = self.site.config.base_url + url_path(self.plan.links.dois[doi])
-                made = replace(made, signposts=signposts(publication, datasets_of(publication, catalogue), url,
-                                                         exports_of(self.site, made.invalid)))
+                made = replace(made, link_header=link_header(signposts(
+                    publication, datasets_of(publication, catalogue), url, exports_of(self.site, made.invalid))))
                 fresh[doi] = (csl_item(publication), made, reads)
         self.results.save()
         styles = [(item.style, item.label) for item in self.site.config.landing.citation_styles]
@@ -177,7 +177,8 @@ class DoiPages:
 
     def files(self) -> dict[str, str]:
         """`_headers` for hosts that read it, and the published DOIs; each page's own files come with the page."""
-        headers = [("/" + url_path(self.plan.links.dois[doi]), self.prepared[doi].signposts) for doi in self.plan.dois]
+        headers = [("/" + url_path(self.plan.links.dois[doi]), self.prepared[doi].link_header)
+                   for doi in self.plan.dois]
         made = {HEADERS_FILE: headers_file(headers)} if headers else {}
         return {**made, REGISTRY_FILE: registry_json(self.published())}
 

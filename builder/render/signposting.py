@@ -80,7 +80,8 @@ def link_header(signposts: Sequence[Signpost]) -> str:
     return ", ".join(parts)
 
 
-def headers_file(pages: Iterable[tuple[str, Sequence[Signpost]]]) -> str:
-    """`_headers` (as Netlify, Cloudflare Pages and others read it): a Link header for each landing page."""
-    blocks = [f"{urlsplit(url).path}\n  Link: {link_header(signposts)}\n" for url, signposts in pages]
+def headers_file(pages: Iterable[tuple[str, str]]) -> str:
+    """`_headers` (as Netlify, Cloudflare Pages and others read it): for each landing page (its URL or path),
+    its Link header (`link_header`)."""
+    blocks = [f"{urlsplit(url).path}\n  Link: {header}\n" for url, header in pages]
     return "".join(sorted(blocks))
