@@ -5,8 +5,12 @@ changed. The records of a snapshot are stored once, as a pickle named by
 the SHA-256 of the snapshot and of the modules that turn it into records;
 a change to either makes a new entry. A snapshot not in the cache is loaded
 by updating the newest entry's catalogue where only some entities differ
-(`builder/delta.py`), else parsed whole. The cache is only ever written by
-atlasgen itself, so reading its pickles is safe.
+(`builder/delta.py`), else parsed whole and stored. An updated catalogue is
+not stored: after a harvest the next snapshot is new again, and updating
+from the same entry costs little more the more harvests it is behind (a
+twentieth of the records changed, and the snapshot is parsed and stored
+anew). The cache is only ever written by atlasgen itself, so reading its
+pickles is safe.
 """
 
 from __future__ import annotations
@@ -64,7 +68,8 @@ def cached_catalogue(snapshot: Path, folder: Path | None) -> tuple[Catalogue, So
         os.utime(entry)  # the newest entry is the base of the next update
         return found.catalogue, Source.CACHED
     loaded, updated = load(str(snapshot), data, _newest(folder))
-    _store(folder, entry, loaded)
+    if not updated:  # an update is stored no more: the next one from the same base costs about as much as reading it
+        _store(folder, entry, loaded)
     return loaded.catalogue, Source.UPDATED if updated else Source.PARSED
 
 

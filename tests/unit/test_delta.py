@@ -207,3 +207,5 @@ def test_the_cache_says_where_each_catalogue_came_from(tmp_path):
     catalogue, source = cached_catalogue(path, cache)
     assert source is Source.UPDATED
     assert catalogue == load_whole(str(path), path.read_bytes()).catalogue
+    assert cached_catalogue(path, cache)[1] is Source.UPDATED  # updates are not stored, but made again
+    assert len(list(cache.glob("catalogue-*.pickle"))) == 1
