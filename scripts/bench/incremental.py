@@ -140,6 +140,7 @@ def repeated(times: int, project: Path, snapshot: Path, out: Path, state: Path) 
 
 def _copy(source: Path, target: Path) -> None:
     """A copy made of hard links: no build writes through a link, so the copy stays as it is."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["cp", "-al", str(source), str(target)], check=True)
 
 
