@@ -211,6 +211,11 @@ class Dataset:
             found = self.investigation.parameters.get(name)
         return found
 
+    def parameters_seen(self) -> dict[str, Parameter]:
+        """Every parameter `parameter` finds, by name: one lookup each where many are looked up."""
+        sample = self.sample.parameters if self.sample is not None else {}
+        return {**self.investigation.parameters, **sample, **self.parameters}
+
     @property
     def doi_list(self) -> tuple[str, ...]:
         own = (self.doi,) if self.doi and self.doi not in self.publication_dois else ()

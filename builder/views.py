@@ -41,6 +41,7 @@ class FieldValue:
 
 
 MISSING = FieldValue((), "")
+Reader = Callable[[Dataset, Mapping[str, Parameter]], FieldValue]  # the value of one field: (dataset, every parameter it sees)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,7 @@ class Shaper:
         self.recorder = recorder or Recorder()  # of the lookups in `catalogue`, if it notes them
         self.config = collection.config
         self.labels = {name: (label_of(name, spec), escape(label_of(name, spec))) for name, spec in self.config.fields.items()}
-        self.readers: dict[str, Callable[[Dataset], FieldValue]] = {
+        self.readers: dict[str, Reader] = {
             name: self._reader(spec, field_kind(spec, catalogue)) for name, spec in self.config.fields.items()
         }
         self.layouts = display.layouts(self.config.display, self.config.groups_by_key)
@@ -114,7 +115,8 @@ class Shaper:
 
     def values(self, dataset: Dataset) -> dict[str, FieldValue]:
         def fresh() -> dict[str, FieldValue]:
-            return {name: read(dataset) for name, read in self.readers.items()}
+            parameters = dataset.parameters_seen()
+            return {name: read(dataset, parameters) for name, read in self.readers.items()}
 
         if dataset.key in self.catalogue.inputs or dataset.key in self.catalogue.derived:
             return self.recorder.remembered(self._linked_values, dataset.key, fresh)
@@ -188,16 +190,16 @@ class Shaper:
             found = self._rows[(name, id(value))] = (Row(name, label, value.text, label_html, value.html), value)
         return found[0]
 
-    def _reader(self, spec: FieldSpec, kind: str) -> Callable[[Dataset], FieldValue]:
+    def _reader(self, spec: FieldSpec, kind: str) -> Reader:
         if spec.attribute:
             return self._attribute_reader(spec)
         unit = spec.unit if spec.unit is not None else field_units(spec, self.catalogue)
         # Records share one Parameter object per distinct value, so its id is a key for the formatted value.
-        cache: dict[tuple[int, ...], FieldValue] = {}
+        cache: dict[int | tuple[int, ...], FieldValue] = {}
         names = spec.sources
 
-        def read(dataset: Dataset) -> FieldValue:
-            found = [p for p in map(dataset.parameter, names) if p is not None]
+        def read(dataset: Dataset, parameters: Mapping[str, Parameter]) -> FieldValue:
+            found = [p for p in map(parameters.get, names) if p is not None]
             if not found:
                 return MISSING
             key = tuple(map(id, found))
@@ -206,7 +208,17 @@ class Shaper:
                 value = cache[key] = self._parameters_value(found, spec, kind, unit)
             return value
 
-        return read
+        def read_one(dataset: Dataset, parameters: Mapping[str, Parameter]) -> FieldValue:
+            """The same for a field of one parameter, as most are: the reader of every field runs for every dataset."""
+            parameter = parameters.get(names[0])
+            if parameter is None:
+                return MISSING
+            value = cache.get(id(parameter))
+            if value is None:
+                value = cache[id(parameter)] = self._parameters_value([parameter], spec, kind, unit)
+            return value
+
+        return read_one if len(names) == 1 else read
 
     def _parameters_value(self, found: list[Parameter], spec: FieldSpec, kind: str, unit: str) -> FieldValue:
         raws: list[float | str | Span] = []
@@ -232,12 +244,12 @@ class Shaper:
                 texts.append(shown)
         return FieldValue(tuple(raws), spec.join.join(texts))
 
-    def _attribute_reader(self, spec: FieldSpec) -> Callable[[Dataset], FieldValue]:
+    def _attribute_reader(self, spec: FieldSpec) -> Reader:
         extract = ATTRIBUTE_READERS[spec.attribute or ""]
         catalogue = self.catalogue
         cache: dict[Raw, FieldValue] = {}  # datasets share most values: each is formatted and escaped once
 
-        def read(dataset: Dataset) -> FieldValue:
+        def read(dataset: Dataset, parameters: Mapping[str, Parameter]) -> FieldValue:
             raw = extract(dataset, catalogue)
             if not raw:
                 return MISSING

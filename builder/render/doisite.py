@@ -8,6 +8,7 @@ with the page, and carried over with it when their inputs are unchanged;
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Mapping, Sequence
@@ -73,7 +74,12 @@ class Prepared:
     record_digest: str  # of its DataCite record; "" if the site exports none
     problems: list[DataciteProblem]  # of its DataCite record
     citation: str = ""  # DataCite's recommended form, for the list of published DOIs
-    link_header: str = ""  # the landing page's signposts as a Link header, for `_headers`
+    packed_link_header: bytes = b""  # the landing page's signposts as a Link header, for `_headers`; compressed:
+    # the site's memory keeps it for each DOI, and the text is mostly the same long URLs over and over
+
+    @property
+    def link_header(self) -> str:
+        return zlib.decompress(self.packed_link_header).decode("utf-8") if self.packed_link_header else ""
 
     @property
     def invalid(self) -> bool:
@@ -119,8 +125,9 @@ class DoiPages:
                     else ("", [])
                 made = Prepared((), digest, problems, datacite_citation(publication))
                 url = self.site.config.base_url + url_path(self.plan.links.dois[doi])
-                made = replace(made, link_header=link_header(signposts(
-                    publication, datasets_of(publication, catalogue), url, exports_of(self.site, made.invalid))))
+                header = link_header(signposts(publication, datasets_of(publication, catalogue), url,
+                                               exports_of(self.site, made.invalid)))
+                made = replace(made, packed_link_header=zlib.compress(header.encode("utf-8"), 1))
                 fresh[doi] = (csl_item(publication), made, reads)
         self.results.save()
         styles = [(item.style, item.label) for item in self.site.config.landing.citation_styles]
