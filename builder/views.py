@@ -41,7 +41,8 @@ class FieldValue:
 
 
 MISSING = FieldValue((), "")
-Reader = Callable[[Dataset, Mapping[str, Parameter]], FieldValue]  # the value of one field: (dataset, every parameter it sees)
+# Reads one field's value of a dataset, given every parameter the dataset sees (Dataset.parameters_seen).
+Reader = Callable[[Dataset, Mapping[str, Parameter]], FieldValue]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,8 @@ class Shaper:
         self.catalogue = catalogue
         self.recorder = recorder or Recorder()  # of the lookups in `catalogue`, if it notes them
         self.config = collection.config
-        self.labels = {name: (label_of(name, spec), escape(label_of(name, spec))) for name, spec in self.config.fields.items()}
+        self.labels = {name: (label_of(name, spec), escape(label_of(name, spec)))
+                       for name, spec in self.config.fields.items()}
         self.readers: dict[str, Reader] = {
             name: self._reader(spec, field_kind(spec, catalogue)) for name, spec in self.config.fields.items()
         }

@@ -36,7 +36,6 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from builder.collections import load_collection  # noqa: E402
 from builder.output import OutputFolder  # noqa: E402
 from builder.records import catalogue_from_snapshot  # noqa: E402
-from builder.render import context as ctx  # noqa: E402
 from builder.render.environment import make_environment, static_dirs, theme_dirs  # noqa: E402
 from builder.render.site import SiteRenderer, plan_site  # noqa: E402
 from builder.sites import load_site, url_path  # noqa: E402

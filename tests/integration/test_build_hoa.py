@@ -7,7 +7,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
-import pytest
 
 from builder.build import BuildOptions, build
 from tests.conftest import HOA_JSON, REPO
