@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="atlasgen", description="Static atlases and DOI pages from an ICAT catalogue.")
+    parser = argparse.ArgumentParser(prog="atlasgen",
+                                     description="Static atlases and DOI pages from an ICAT catalogue.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     build_parser = commands.add_parser("build", help="build sites", description="Build sites into site/<name>/.",
@@ -145,7 +146,8 @@ def _build(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_json(), indent=2))
         return EXIT_OK
     for site in report.sites:
-        print(f"built {site.name}: {site.datasets} datasets, {site.dois} DOI pages, {site.files} files -> {site.output}")
+        print(f"built {site.name}: {site.datasets} datasets, {site.dois} DOI pages, "
+              f"{site.files} files -> {site.output}")
         print(f"  files: {site.rendered} made, {site.carried} kept unchanged, {site.removed} removed")
         print(f"  work: {site.pieces_made} pages and DOIs worked out, {site.pieces_kept} kept from the last build")
         print(f"  images: {site.images_processed} made, {site.images_cached} from the cache"

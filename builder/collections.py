@@ -250,7 +250,8 @@ def _check_references(config: CollectionConfig, document: YamlDocument, catalogu
     for name, spec in config.fields.items():
         for index, parameter in enumerate(spec.sources):
             if parameter not in parameters:
-                path: KeyPath = ("fields", name, "parameters", index) if spec.parameters else ("fields", name, "parameter")
+                path: KeyPath = (("fields", name, "parameters", index) if spec.parameters
+                                 else ("fields", name, "parameter"))
                 problems.append(document.problem(path, f"no parameter '{parameter}' in the snapshot"
                                                        f"{suggest(parameter, parameters)}"))
     for index, name in enumerate(config.title_fields):
@@ -279,7 +280,8 @@ def _check_references(config: CollectionConfig, document: YamlDocument, catalogu
     for key, option in config.sort.options.items():
         check_field(("sort", "options", key, "field"), option.field)
     if config.sort.default not in config.sort.options and config.sort.default != "relevance":
-        problems.append(document.problem(("sort", "default"), f"names no sort option{suggest(config.sort.default, config.sort.options)}"))
+        problems.append(document.problem(("sort", "default"), f"names no sort option"
+                                                              f"{suggest(config.sort.default, config.sort.options)}"))
     for name in config.search.fields:
         check_field(("search", "fields", name), name)
     return problems
@@ -308,8 +310,9 @@ def _select(select: Select, catalogue: Catalogue, document: YamlDocument) -> tup
         datasets = [d for d in datasets if values_of(d) & chosen]
     for name, values in select.parameters.items():
         if name not in catalogue.parameter_types:
-            problems.append(document.problem(("select", "parameters", name), f"no parameter '{name}' in the snapshot"
-                                                                            f"{suggest(name, catalogue.parameter_types)}"))
+            problems.append(document.problem(("select", "parameters", name),
+                                             f"no parameter '{name}' in the snapshot"
+                                             f"{suggest(name, catalogue.parameter_types)}"))
         datasets = [d for d in datasets if _parameter_text(d, name) in values]
     if select.with_doi:
         datasets = [d for d in datasets if d.doi_list]

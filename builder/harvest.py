@@ -125,7 +125,8 @@ def selection(collections: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(DOIs, proposals) the collection schemas select; both empty when any schema selects by other rules."""
     files = sorted(collections.glob("*.yml"))
     if not files:
-        raise ConfigError(Problem(Location(str(collections)), "no collection schemas (*.yml): nothing says what to harvest"))
+        raise ConfigError(Problem(Location(str(collections)),
+                                  "no collection schemas (*.yml): nothing says what to harvest"))
     dois: set[str] = set()
     investigations: set[str] = set()
     for path in files:

@@ -172,13 +172,15 @@ class OutputFolder:
         self.placed(relative, digest, digest, carried=False)
 
     def manifest(self) -> Manifest:
-        return Manifest({path: Entry(self.inputs.get(path, digest), digest) for path, digest in sorted(self.hashes.items())})
+        return Manifest({path: Entry(self.inputs.get(path, digest), digest)
+                         for path, digest in sorted(self.hashes.items())})
 
     def exists(self, relative: str) -> bool:
         return relative in self.hashes
 
     def publish(self, remove_old_in_background: bool = False) -> None:
-        """Write the manifest (if kept) and swap the new folder in; the old one is removed, or left to a background `rm`."""
+        """Write the manifest (if kept) and swap the new folder in; the old one is removed, or left to a
+        background `rm`."""
         self._remove_unplaced()
         if self.with_manifest:
             self.manifest_text = self.manifest().text()

@@ -495,8 +495,8 @@ class _RecordBuilder:
 
     def _linked(self, entity: Entity, relation: str, name: str, make) -> list:
         found = []
-        for link in entity.many(relation):
-            target = self._cached(name, self._resolve(link, name, name), make)
+        for joining in entity.many(relation):
+            target = self._cached(name, self._resolve(joining, name, name), make)
             if target is not None:
                 found.append(target)
         return found
@@ -565,8 +565,8 @@ class _RecordBuilder:
         )
 
     def _fundings(self, entity: Entity) -> Iterable[Funding]:
-        for link in entity.many("fundingReferences"):
-            funding = self._resolve(link, "funding", "fundingReference")
+        for joining in entity.many("fundingReferences"):
+            funding = self._resolve(joining, "funding", "fundingReference")
             if funding is not None:
                 yield Funding(funding.text("funderName") or "", funding.text("funderIdentifier"),
                               funding.text("awardNumber"), funding.text("awardTitle"))
@@ -608,7 +608,8 @@ def _user_key(user: Entity) -> tuple | None:
     if user.values.get("affiliations"):
         return None
     ref = user.values.get("user")
-    return (*(user.values.get(name) for name in USER_FIELDS), ref.id or repr(ref.keys) if isinstance(ref, Ref) else None)
+    return (*(user.values.get(name) for name in USER_FIELDS),
+            ref.id or repr(ref.keys) if isinstance(ref, Ref) else None)
 
 
 def _person(entries: list[tuple[Entity, Entity | None, str]], kind: str, roles: tuple[str, ...]) -> Person | None:
@@ -640,7 +641,8 @@ def _person(entries: list[tuple[Entity, Entity | None, str]], kind: str, roles: 
 def _related_item(entity: Entity) -> RelatedItem:
     identifier = entity.text("identifier") or ""
     scheme, _, value = identifier.partition(":")
-    if value and scheme.isalpha() and scheme.upper() in {"DOI", "URL", "HANDLE", "ISBN", "ISSN", "ARK", "PMID", "ARXIV"}:
+    if value and scheme.isalpha() and \
+            scheme.upper() in {"DOI", "URL", "HANDLE", "ISBN", "ISSN", "ARK", "PMID", "ARXIV"}:
         identifier_type, identifier = scheme.upper(), value
     else:
         identifier_type = "URL" if identifier.startswith(("http://", "https://")) else "DOI"
@@ -700,7 +702,8 @@ def _volume(files: tuple[DataFile, ...], parameters: Mapping[str, Parameter]) ->
     counts = [parameters.get(f"TOMOReconstruction_nb_voxel_{axis}") for axis in "xyz"]
     shape = tuple(int(p.number) for p in counts if p is not None and p.number is not None)
     low, high = (parameters.get(f"Neuroglancer_contrast_{end}") for end in ("low", "high"))
-    contrast = (low.number, high.number) if low and high and low.number is not None and high.number is not None else None
+    contrast = ((low.number, high.number) if low and high and low.number is not None and high.number is not None
+                else None)
     shader = parameters.get("Neuroglancer_shader")
     return Volume(source=source, voxel_size_um=voxel, shape=shape if len(shape) == 3 else None,  # type: ignore[arg-type]
                   contrast=contrast, shader=shader.text if shader and shader.text else None)
@@ -745,6 +748,7 @@ def _links(datasets: Mapping[str, Dataset]) -> dict[str, dict[str, tuple[str, ..
         if dataset.registration and len(by_name.get(dataset.registration.target, [])) == 1:
             parent[key] = by_name[dataset.registration.target][0]
             children[parent[key]].append(key)
-    same_sample = {key: tuple(k for k in keys if k != key) for keys in by_sample.values() for key in keys if len(keys) > 1}
+    same_sample = {key: tuple(k for k in keys if k != key)
+                   for keys in by_sample.values() for key in keys if len(keys) > 1}
     return {"parent": parent, "children": {k: tuple(v) for k, v in children.items()}, "same_sample": same_sample}
 

@@ -241,7 +241,8 @@ class _Reader:
                 del parent[0]
         if context.root is not None and context.root.tag != "icatdata":
             raise SnapshotError(Problem(Location(self.shown, context.root.sourceline),
-                                        f"root element is <{context.root.tag}>, expected <icatdata> (an ICAT dump file)"))
+                                        f"root element is <{context.root.tag}>, expected <icatdata> "
+                                        f"(an ICAT dump file)"))
 
     def references_since(self, first: int) -> tuple[str, ...]:
         """The ids referred to since the first-th reference; one string object per id, so they pickle once."""
@@ -288,7 +289,8 @@ class _Reader:
                 values[name] = child.text or ""
             elif mode == 1:  # reference
                 ref_id = child.get("ref")
-                keys = {k: v for k, v in child.items() if k not in ("ref", "id")} if len(child.attrib) > (ref_id is not None) else None
+                keys = ({k: v for k, v in child.items() if k not in ("ref", "id")}
+                        if len(child.attrib) > (ref_id is not None) else None)
                 line = self._line(child)
                 values[name] = Ref(ref_id, keys, line)
                 if ref_id is not None:

@@ -236,7 +236,8 @@ def datacite_problems(publication: Publication, record: dict,
     `found_by_schema` is `schema_errors(record)`, when the caller has it already.
     """
     doi = publication.doi
-    own = [DataciteProblem(doi, path, message, left_out) for path, message, left_out in _own_checks(publication, record)]
+    own = [DataciteProblem(doi, path, message, left_out)
+           for path, message, left_out in _own_checks(publication, record)]
     reported = {p.path for p in own if not p.left_out}  # the schema would only say the same less clearly
     errors = schema_errors(record) if found_by_schema is None else found_by_schema
     schema = [DataciteProblem(doi, path, message) for path, message in errors if path not in reported]
@@ -259,7 +260,8 @@ def _own_checks(publication: Publication, record: dict) -> Iterator[tuple[str, s
             yield from _person_checks(person, f"{kind}[{index}]")
     for index, (value, kind) in enumerate(publication.dates):
         if kind not in DATE_TYPES or not _is_date(value):
-            yield "dates", f"date {index + 1} ({value!r}, {kind!r}) is no ISO 8601 date of a DataCite type; left out", True
+            yield ("dates", f"date {index + 1} ({value!r}, {kind!r}) is no ISO 8601 date of a DataCite type; left out",
+                   True)
     for index, funding in enumerate(publication.fundings):
         if not funding.funder_name.strip():
             yield "fundingReferences", f"funding {index + 1} has no funder name; left out", True

@@ -217,7 +217,8 @@ class ImageCache:
 
     def store(self, key: str, encoded: Sequence[imaging.Encoded], error: str | None = None) -> Made:
         """Write the files into a new folder, then rename it into place: readers never see half an entry."""
-        files = tuple(MadeFile(f"{e.width}.{e.extension}", e.width, e.height, e.mime, hashlib.sha256(e.data).hexdigest())
+        files = tuple(MadeFile(f"{e.width}.{e.extension}", e.width, e.height, e.mime,
+                               hashlib.sha256(e.data).hexdigest())
                       for e in encoded)
         made = Made(key, files, error)
         final = self.entry(key)

@@ -251,7 +251,8 @@ class SiteRenderer:
     def _index_files(self) -> dict[str, str]:
         """The search index files of every collection."""
         return {f"search/{plan.collection.name}/{relative}": text for plan in self.plan.collections
-                for relative, text in collection_index(plan, self.catalogue, self.plan.links, self.images.cards).items()}
+                for relative, text in collection_index(plan, self.catalogue, self.plan.links,
+                                                       self.images.cards).items()}
 
     def _dataset_template(self, collection: str) -> str:
         return self.environment.select_template([f"dataset-{collection}.html", "dataset.html"]).name

@@ -158,8 +158,9 @@ def _check(curated: CuratedFile, document: YamlDocument) -> list[Problem]:
             problems.append(document.problem((*where, "name"), f"a second dataset named '{dataset.name}'"))
         seen.add(dataset.name)
         if dataset.investigation not in investigations:
-            problems.append(document.problem((*where, "investigation"), f"no investigation '{dataset.investigation}'"
-                                                                        f"{suggest(dataset.investigation, investigations)}"))
+            problems.append(document.problem((*where, "investigation"),
+                                             f"no investigation '{dataset.investigation}'"
+                                             f"{suggest(dataset.investigation, investigations)}"))
         if isinstance(dataset.sample, str) and dataset.sample not in samples and \
                 (dataset.sample, dataset.investigation) not in inline:
             problems.append(document.problem((*where, "sample"), f"no sample '{dataset.sample}' in 'samples' nor "
@@ -339,7 +340,8 @@ class _Converter:
                 user = {"familyName": person.family, "fullName": full, "givenName": person.given, "name": login}
                 if person.orcid:
                     user["orcidId"] = person.orcid
-                values.update(familyName=person.family, givenName=person.given, fullName=f"{person.family}, {person.given}",
+                values.update(familyName=person.family, givenName=person.given,
+                              fullName=f"{person.family}, {person.given}",
                               user=self.collector.add(Entity("user", user, entity_id("user", login))))
             else:
                 values["fullName"] = person.name or ""

@@ -86,7 +86,8 @@ DONOR_PARAMETERS = {
     "hypertension": "SamplePatient_hypertension",
     "smoker": "SamplePatient_smoker",
 }
-VOLUME_FORMATS = {"n5": "N5", "zarr": "OME-Zarr", "zarr2": "OME-Zarr", "zarr3": "OME-Zarr", "precomputed": "Precomputed"}
+VOLUME_FORMATS = {"n5": "N5", "zarr": "OME-Zarr", "zarr2": "OME-Zarr", "zarr3": "OME-Zarr",
+                  "precomputed": "Precomputed"}
 
 
 # ---------------------------------------------------------------- the `hoa` source
@@ -112,7 +113,8 @@ def read_records(source: Path) -> list[tuple[str, dict[str, Any]]]:
             names = sorted(n for n in wheel.namelist() if re.search(r"/metadata/[^/]+\.json$", n))
             return [(n, _parse(n, wheel.read(n))) for n in names]
     if not source.is_dir():
-        raise SnapshotError(Problem(Location(str(source)), "expected a folder of HOA metadata JSON or a hoa-tools wheel"))
+        raise SnapshotError(Problem(Location(str(source)),
+                                    "expected a folder of HOA metadata JSON or a hoa-tools wheel"))
     files = sorted(source.glob("*.json"))
     if not files:
         raise SnapshotError(Problem(Location(str(source)), "no HOA metadata JSON files found here"))
@@ -139,7 +141,8 @@ def hoa_snapshot(records: Iterable[dict[str, Any]], date: str | None = None, ser
     records = list(records)
     collector = EntityCollector(entity_id("facility", FACILITY["name"]))
     add_hoa_records(collector, records)
-    head = Head(date=date or snapshot_date(r["scan"]["date"] for r in records), generator="atlasgen HOA metadata importer",
+    head = Head(date=date or snapshot_date(r["scan"]["date"] for r in records),
+                generator="atlasgen HOA metadata importer",
                 service=service)
     return Snapshot(head, collector.entities())
 
@@ -162,7 +165,8 @@ class _Converter:
         for record in records:  # people first, so that a user entity carries the fullest name
             for person in record["citation"]["contributors"]:
                 if not _is_organisation(person):
-                    self._user(f"{person['first_name']} {person['last_name']}", person["first_name"], person["last_name"])
+                    self._user(f"{person['first_name']} {person['last_name']}", person["first_name"],
+                               person["last_name"])
 
     def _add_static(self) -> None:
         add = self.collector.add
@@ -185,7 +189,8 @@ class _Converter:
     def _format(self, scheme: str) -> Ref:
         name = VOLUME_FORMATS[scheme]
         return self.collector.add(Entity("datafileFormat", {"description": f"{name} multiscale volume", "name": name,
-                                                            "version": "N/A", "facility": Ref(self.collector.facility_id)},
+                                                            "version": "N/A",
+                                                            "facility": Ref(self.collector.facility_id)},
                                          entity_id("datafileFormat", name)))
 
     def _user(self, full_name: str, given: str | None = None, family: str | None = None) -> Ref:
@@ -201,7 +206,8 @@ class _Converter:
                  for name in proposal["proposers"]]
         values = {"name": number, "title": proposal["title"], "visitId": visit,
                   "facility": Ref(self.collector.facility_id),
-                  "investigationInstruments": [Entity("investigationInstrument", {"instrument": self._instrument(beamline)})],
+                  "investigationInstruments": [Entity("investigationInstrument",
+                                                      {"instrument": self._instrument(beamline)})],
                   "investigationUsers": users}
         return self.collector.add(Entity("investigation", values, entity_id("investigation", number, visit)))
 
@@ -253,7 +259,8 @@ class _Converter:
     def _add_publication(self, doi: str, records: list[dict[str, Any]]) -> None:
         citation = records[0]["citation"]
         collection = self.collector.add(Entity("dataCollection", {
-            "dataCollectionDatasets": [Entity("dataCollectionDataset", {"dataset": Ref(entity_id("dataset", r["name"]))})
+            "dataCollectionDatasets": [Entity("dataCollectionDataset",
+                                              {"dataset": Ref(entity_id("dataset", r["name"]))})
                                        for r in records],
             "parameters": [self.collector.parameter("dataCollection", "DOI_rights", LICENCE)],
         }, entity_id("dataCollection", doi)))

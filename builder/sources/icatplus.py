@@ -65,7 +65,8 @@ class IcatPlus:
     def _login(self) -> str:
         session = _validated(Session, self.client.post("/session", self.credentials), f"{self.client.base_url}/session")
         if not session.session_id:
-            raise HarvestError(Problem(Location(f"{self.client.base_url}/session"), "the login answer has no sessionId"))
+            raise HarvestError(Problem(Location(f"{self.client.base_url}/session"),
+                                       "the login answer has no sessionId"))
         return session.session_id
 
     def where(self, route: str) -> str:

@@ -183,7 +183,8 @@ def run_size(size: int, browser, work: Path, engine_names: list[str]) -> list[di
         shutil.rmtree(folder, ignore_errors=True)
     ours = next((r for r in rows if r["engine"] == "ours"), None)
     for other in (r for r in rows if r["engine"] != "ours" and ours):
-        print(f"  ours / {other['engine']}: bytes to first results x{ours['bytes_median'] / other['bytes_median']:.3f}, "
+        print(f"  ours / {other['engine']}: "
+              f"bytes to first results x{ours['bytes_median'] / other['bytes_median']:.3f}, "
               f"time to results x{ours['ms_median'] / other['ms_median']:.2f}, index on disk "
               f"x{ours['disk'] / other['disk']:.2f}, build x{ours['build'] / other['build']:.2f}")
     mismatched = [(r["engine"], r["counts"]) for r in rows]

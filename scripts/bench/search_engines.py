@@ -100,7 +100,8 @@ import json, sys
 from lunr import lunr
 corpus = json.load(open(sys.argv[1]))
 fields = [{"field_name": name, "boost": boost} for name, boost in corpus["boosts"].items()]
-documents = [{**{name: "" for name in corpus["boosts"]}, **text, "id": str(i)} for i, text in enumerate(corpus["texts"])]
+documents = [{**{name: "" for name in corpus["boosts"]}, **text, "id": str(i)}
+             for i, text in enumerate(corpus["texts"])]
 index = lunr(ref="id", fields=fields, documents=documents)
 json.dump(index.serialize(), open(sys.argv[2], "w"), separators=(",", ":"))
 """
@@ -117,7 +118,9 @@ function paint(ids, docs) {{
     const title = document.createElement('h3');
     title.textContent = doc[0];
     item.append(title);
-    for (const [label, text] of doc[1]) {{ const p = document.createElement('p'); p.textContent = label + ': ' + text; item.append(p); }}
+    for (const [label, text] of doc[1]) {{
+      const p = document.createElement('p'); p.textContent = label + ': ' + text; item.append(p);
+    }}
     return item;
   }}));
 }}

@@ -25,7 +25,8 @@ def count_in_snapshot(sex: str, organ: str) -> int:
         return {types[p.find("type").get("ref")]: p.findtext("stringValue") for p in element.iterfind("parameters")}
 
     samples = {s.get("id") for s in tree.iterfind("data/sample")
-               if parameters(s).get("SamplePatient_sex") == sex and parameters(s).get("SamplePatient_organ_name") == organ}
+               if parameters(s).get("SamplePatient_sex") == sex
+               and parameters(s).get("SamplePatient_organ_name") == organ}
     return sum(1 for d in tree.iterfind("data/dataset") if d.find("sample").get("ref") in samples)
 
 

@@ -118,7 +118,8 @@ def test_a_bce_range_filters_by_overlap_and_reads_bce(page, heritage_server):
     assert shown_count(page) == expected
     assert 0 < expected < overlapping(-20000, 2000)
     assert page.inner_text("fieldset[data-facet=created] output") == "800 BCE to 100 BCE"
-    years = page.eval_on_selector_all("#cards .card", "cards => cards.map(c => [...c.querySelectorAll('.card-facts > div')]"
+    years = page.eval_on_selector_all("#cards .card",
+                                      "cards => cards.map(c => [...c.querySelectorAll('.card-facts > div')]"
                                       ".find(d => d.querySelector('dt').textContent === 'Date of creation')"
                                       ".querySelector('dd').textContent)")
     assert len(years) == expected and all("BCE" in text for text in years)

@@ -87,7 +87,8 @@ def test_range_bounds_are_inclusive_and_may_be_open(page, hoa_server):
     page.fill("#facet-voxel_size-max", "2.5")
     page.press("#facet-voxel_size-max", "Enter")
     page.wait_for_function("location.search.includes('voxel_size=2..2.5')")
-    page.wait_for_function("() => { const d = document.querySelector('.explore').dataset; return d.counts === d.results; }")
+    page.wait_for_function("() => { const d = document.querySelector('.explore').dataset; "
+                           "return d.counts === d.results; }")
     voxel = lambda v: isinstance(v, float) and 2 <= v <= 2.5  # noqa: E731
     assert shown_count(page) == count(TOMOReconstruction_voxel_size_x=voxel)
     screenshot(page, "explore-voxel-range")
@@ -116,7 +117,8 @@ def test_query_sort_and_page_survive_reload_and_history(page, hoa_server):
     assert page.locator("#cards .card").count() == min(expected, 48)
     assert page.input_value("#q") == "lung"
     assert page.input_value("#sort") == "voxel_size"
-    sizes = [float(re.search(r"Voxel size\n([\d.]+)", t).group(1)) for t in page.locator("#cards .card").all_inner_texts()]
+    sizes = [float(re.search(r"Voxel size\n([\d.]+)", t).group(1))
+             for t in page.locator("#cards .card").all_inner_texts()]
     assert sizes == sorted(sizes)
     act(page, lambda: page.select_option("#sort", "name"))
     assert "sort=name" in page.url and "page=" not in page.url

@@ -156,7 +156,8 @@ def _entity_type(entity: EntityType) -> str:
 
 def _fixed_types() -> str:
     enumerations = {"relType": ("ATTRIBUTE", "MANY", "ONE"),
-                    "icatExceptionType": ("BAD_PARAMETER", "INTERNAL", "INSUFFICIENT_PRIVILEGES", "NO_SUCH_OBJECT_FOUND",
+                    "icatExceptionType": ("BAD_PARAMETER", "INTERNAL", "INSUFFICIENT_PRIVILEGES",
+                                          "NO_SUCH_OBJECT_FOUND",
                                           "OBJECT_ALREADY_EXISTS", "SESSION", "VALIDATION", "NOT_IMPLEMENTED"),
                     "parameterValueType": ("DATE_AND_TIME", "NUMERIC", "STRING"),
                     "studyStatus": ("NEW", "IN_PROGRESS", "COMPLETE", "CANCELLED")}

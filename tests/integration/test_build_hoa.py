@@ -62,7 +62,8 @@ def test_no_page_links_to_a_missing_page(hoa_site):
 
 def test_search_index_cards_link_to_existing_pages(hoa_site):
     manifest = json.loads((hoa_site / "search/hoa/manifest.json").read_text())
-    cards = [card for path in sorted((hoa_site / "search/hoa/d").glob("*.json")) for card in json.loads(path.read_text())]
+    cards = [card for path in sorted((hoa_site / "search/hoa/d").glob("*.json"))
+             for card in json.loads(path.read_text())]
     assert len(cards) == manifest["count"] == 378
     assert all((hoa_site / card[0] / "index.html").is_file() for card in cards)
 

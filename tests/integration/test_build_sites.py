@@ -50,7 +50,8 @@ def test_atlasgen_build_builds_every_site_of_site_config(cli_build):
 
 def test_the_paleontology_site_has_a_page_per_paleontology_dataset(cli_build):
     out, report, _ = cli_build
-    expected = sorted(row["name"] for row in dataset_facts() if row.get("SamplePaleo_scientific_domain") in PALEO_DOMAINS)
+    expected = sorted(row["name"] for row in dataset_facts()
+                      if row.get("SamplePaleo_scientific_domain") in PALEO_DOMAINS)
     assert len(expected) == 38
     assert sorted(p.parent.name for p in (out / "paleo" / "datasets").glob("*/index.html")) == expected
     assert next(s for s in report["sites"] if s["name"] == "paleo")["datasets"] == 38
@@ -178,7 +179,8 @@ def refused(project, out, capsys, old: str, new: str) -> str:
 
 
 def test_a_display_rule_naming_an_unknown_group_is_refused(project, paleo_built, capsys):
-    error = refused(project, paleo_built, capsys, "groups: [Sample, Location, time, Classification, Scan, more, Reference]",
+    error = refused(project, paleo_built, capsys,
+                    "groups: [Sample, Location, time, Classification, Scan, more, Reference]",
                     "groups: [Sample, Location, time, Clasification, Scan, more, Reference]")
     line = line_of(project / "collections/paleo.yml", "Clasification")
     assert f"collections/paleo.yml:{line}:" in error

@@ -167,7 +167,8 @@ def doi_project(project) -> Path:
     """The project's configs, with the DOI site citing in one style only: rendering styles is slow."""
     config = project / "site_config/doi.yml"
     text = config.read_text()
-    config.write_text(re.sub(r"  citation_styles:\n(    - .*\n)+", "  citation_styles:\n    - {style: apa, label: APA}\n",
+    config.write_text(re.sub(r"  citation_styles:\n(    - .*\n)+",
+                             "  citation_styles:\n    - {style: apa, label: APA}\n",
                              text))
     return project
 

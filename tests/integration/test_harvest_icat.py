@@ -138,7 +138,8 @@ def test_two_datasets_sharing_a_name_stop_the_harvest_naming_both_investigations
 
 def test_a_request_by_investigation_gets_every_doi_of_its_datasets(icat_server, embedded_catalogue):
     wanted = {doi for doi, publication in embedded_catalogue.publications.items()
-              if any(embedded_catalogue.datasets[key].investigation.name == "md1290" for key in publication.dataset_keys)}
+              if any(embedded_catalogue.datasets[key].investigation.name == "md1290"
+                     for key in publication.dataset_keys)}
     result = harvest(icat_server, investigations=("md1290",), since=LATER.isoformat())
     assert set(result.dois) == wanted and len(wanted) > 1
 

@@ -147,7 +147,8 @@ def test_a_newly_published_doi_is_reported_as_new(double, few):
 def test_collections_selecting_a_proposal_harvest_its_dois_only(double, hoa, tmp_path):
     (tmp_path / "collections").mkdir()
     text = (REPO / "collections" / "hoa.yml").read_text(encoding="utf-8")
-    (tmp_path / "collections" / "hoa.yml").write_text(text.replace("select:\n", "select:\n  investigations: [md1373]\n"))
+    (tmp_path / "collections" / "hoa.yml").write_text(text.replace("select:\n",
+                                                                   "select:\n  investigations: [md1373]\n"))
     report = harvest(_options(double, tmp_path))
     expected = {p.text("pid") for p in hoa.of_kind("dataPublication")
                 if any(hoa.by_id[hoa.by_id[link.ref("dataset").id].ref("investigation").id].text("name") == "md1373"

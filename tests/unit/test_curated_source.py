@@ -84,14 +84,16 @@ datasets:
     assert any(re.fullmatch(r"  .*bad.yml:4:\d+: datasets\[1\]\.inputs\[0\]: no dataset 'c' in this file", line)
                for line in lines), message
     assert any(re.fullmatch(r"  .*bad.yml:4:\d+: datasets\[1\]\.parameters\.TOMOReconstruction_voxel_size_x: "
-                            r"'TOMOReconstruction_voxel_size_x' is a number, got 'thin'", line) for line in lines), message
+                            r"'TOMOReconstruction_voxel_size_x' is a number, got 'thin'", line)
+               for line in lines), message
 
 
 def test_a_range_of_years_is_an_icat_range(tmp_path):
     catalogue = catalogue_of(tmp_path, """
         investigations: [{name: X, visit: v}]
         datasets:
-          - {name: vase, investigation: X, sample: {name: vase, parameters: {Sample_collection_year: {from: -530, to: -520}}}}
+          - {name: vase, investigation: X,
+             sample: {name: vase, parameters: {Sample_collection_year: {from: -530, to: -520}}}}
     """)
     [dataset] = catalogue.datasets.values()
     year = dataset.parameter("Sample_collection_year")

@@ -96,7 +96,8 @@ def test_every_hoa_doi_is_valid_datacite_true_to_the_hoa_metadata(catalogue, doi
 
 def assert_same_creator(creator: etree._Element, person: dict) -> None:
     name = creator.find("d:creatorName", NS)
-    ids = [(i.text, i.get("nameIdentifierScheme"), i.get("schemeURI")) for i in creator.iterfind("d:nameIdentifier", NS)]
+    ids = [(i.text, i.get("nameIdentifierScheme"), i.get("schemeURI"))
+           for i in creator.iterfind("d:nameIdentifier", NS)]
     if person["first_name"] == "The":  # "The Human Organ Atlas Collaboration"
         assert (name.text, name.get("nameType")) == ("The Human Organ Atlas Collaboration", "Organizational")
         assert creator.find("d:givenName", NS) is None
@@ -121,7 +122,8 @@ def test_xml_and_json_agree(catalogue, doi):
         == [[i["nameIdentifier"] for i in c.get("nameIdentifiers", [])] for c in data["creators"]]
     assert [(d.text, d.get("dateType")) for d in root.iterfind("d:dates/d:date", NS)] == [
         (d["date"], d["dateType"]) for d in data["dates"]]
-    assert [(r.text, r.get("rightsURI"), r.get("rightsIdentifier")) for r in root.iterfind("d:rightsList/d:rights", NS)] \
+    assert [(r.text, r.get("rightsURI"), r.get("rightsIdentifier"))
+            for r in root.iterfind("d:rightsList/d:rights", NS)] \
         == [(r["rights"], r["rightsUri"], r["rightsIdentifier"]) for r in data["rightsList"]]
     assert root.findtext("d:publicationYear", namespaces=NS) == data["publicationYear"]
 

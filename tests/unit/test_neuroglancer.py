@@ -157,7 +157,8 @@ def test_a_record_overrides_the_collection_contrast_and_shader(tmp_path):
     path = edited_snapshot(tmp_path / "snapshot.xml", parameters={"A109_lung_VOI-02b_4.14um_bm18": {
         "Neuroglancer_contrast_low": 9800, "Neuroglancer_contrast_high": 24000.5, "Neuroglancer_shader": shader}})
     catalogue = catalogue_from_snapshot(read_snapshot(path))
-    settings = ViewerSettings(contrast=(0, 65535), shader="void main() { emitGrayscale(toNormalized(getDataValue())); }")
+    settings = ViewerSettings(contrast=(0, 65535),
+                              shader="void main() { emitGrayscale(toNormalized(getDataValue())); }")
     zoom = by_name(catalogue, "A109_lung_VOI-02b_4.14um_bm18")
     other = by_name(catalogue, "A109_lung_complete-organ_19.19um_bm18")
     own = neuroglancer.parse_url(volume_link(zoom.volume, zoom.name, settings)).layers[zoom.name]

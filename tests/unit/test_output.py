@@ -126,7 +126,8 @@ def test_the_published_site_is_linked_into_a_new_folder_and_what_is_gone_leaves(
     output.write("changed.txt", "new")
     assert (target / "changed.txt").read_text() == "old"  # replaced in the new folder, not written through
     output.publish()
-    assert files_of(target) == {"same.txt": "same", "changed.txt": "new", MANIFEST_FILE: files_of(target)[MANIFEST_FILE]}
+    assert files_of(target) == {"same.txt": "same", "changed.txt": "new",
+                                MANIFEST_FILE: files_of(target)[MANIFEST_FILE]}
     assert not (target / "old").exists()  # the folder its only page left
     assert (target / "same.txt").stat().st_ino == published_inodes["same.txt"]
 
