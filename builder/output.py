@@ -60,8 +60,6 @@ class Tree:
 
     def write(self, relative: str, payload: bytes) -> str:
         """Write `payload` at `relative`, in place of any file there; its sha256."""
-        if relative in self.present:
-            _unlink(os.path.join(self.folder, relative))  # never write through: it may be linked to a published file
         return write_file(self.folder, relative, payload)
 
     def put(self, relative: str, payload: bytes) -> Placed:
@@ -131,8 +129,6 @@ class OutputFolder:
 
     def write(self, relative: str, data: bytes | str) -> None:
         """Write a file whose content is its own input; the previous site's identical file is kept instead."""
-        if relative in self.hashes:  # written twice: never write through a link into a file of the published site
-            _unlink(os.path.join(self.folder, relative))
         self.placed(*self.tree.put(relative, data.encode("utf-8") if isinstance(data, str) else data))
 
     def carry(self, relative: str, inputs: str) -> bool:
@@ -150,6 +146,8 @@ class OutputFolder:
 
     def placed(self, relative: str, inputs: str, digest: str, carried: bool) -> None:
         """Record a file put into the folder (here or by a worker process)."""
+        if relative in self.hashes:  # the second would replace the first, or be kept as the first no longer is
+            raise RuntimeError(f"two files of the site are placed at {relative}")
         self.hashes[relative] = digest
         if inputs != digest:
             self.inputs[relative] = inputs
@@ -337,13 +335,19 @@ def make_folder(folder: str) -> None:
 
 
 def write_file(folder: str, relative: str, payload: bytes) -> str:
-    """Write one file under `folder`, making its folders; return the sha256 of its bytes."""
+    """Write one file under `folder`, making its folders, in place of any file there; the sha256 of its bytes.
+
+    A file already there is replaced, never written through: it may be a hard link to a file of the published
+    site."""
     path = os.path.join(folder, relative)
     try:
-        stream = open(path, "wb")
+        stream = open(path, "xb")
     except FileNotFoundError:
         make_folder(os.path.dirname(path))
-        stream = open(path, "wb")
+        stream = open(path, "xb")
+    except FileExistsError:
+        os.unlink(path)
+        stream = open(path, "xb")
     with stream:
         stream.write(payload)
     return hashlib.sha256(payload).hexdigest()

@@ -58,6 +58,8 @@ class SitePlan:
     withdrawn: list[PublishedDoi] = field(default_factory=list)  # DOIs published before, gone now
     withdrawn_paths: dict[str, str] = field(default_factory=dict)  # their pages, by DOI
     doi_index_paths: list[str] = field(default_factory=list)  # the pages of the list of every DOI
+    # dataset key -> the collection its page is made in: the first of the site's that has the dataset
+    page_collections: dict[str, str] = field(default_factory=dict)
 
     @property
     def page_count(self) -> int:
@@ -78,6 +80,7 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
     where = site.document.locate(("paths",))
     dataset_paths: dict[str, str] = {}
     titles: dict[str, str] = {}
+    page_collections: dict[str, str] = {}
     collection_plans = []
     for index, collection in enumerate(collections):
         explore_path = "" if len(collections) == 1 else f"{collection.name}/"
@@ -97,6 +100,7 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
             if plan.claim(path, "dataset", dataset.key, where):
                 dataset_paths[dataset.key] = path
                 titles[dataset.key] = view.title
+                page_collections[dataset.key] = collection.name
         collection_plans.append(CollectionPlan(collection, explore_path, views, sorts, view_reads))
     doi_paths = _claim_dois(plan, site, _wanted_dois(site, collection_plans, catalogue), "DOI")
     withdrawn = withdrawn_since(published or {}, catalogue.publications, catalogue.date) \
@@ -115,7 +119,8 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
             help_pages.append((path, site.source_path(page.source), page.title))
     plan.check()
     return SitePlan(site, collection_plans, ctx.PageLinks(dataset_paths, doi_paths, titles), sorted(doi_paths),
-                    help_pages, [e for e in withdrawn if e.doi in withdrawn_paths], withdrawn_paths, index_paths)
+                    help_pages, [e for e in withdrawn if e.doi in withdrawn_paths], withdrawn_paths, index_paths,
+                    page_collections)
 
 
 def _views(collection: Collection, catalogue: Catalogue,
@@ -214,7 +219,7 @@ class SiteRenderer:
             for view in plan.views:
                 key = view.dataset.key
                 path = links.datasets.get(key)
-                if path is not None:
+                if path is not None and self.plan.page_collections[key] == plan.collection.name:
                     pictures = (images.galleries.get(key, ()), images.social.get(path))
                     jobs.append(Job(template, partial(ctx.dataset_page, view, path, catalogue, links_read, viewer,
                                                       plan.explore_path, *pictures),
@@ -289,13 +294,13 @@ class SiteRenderer:
 
     def _copy_static(self) -> dict[str, str]:
         """Copy theme assets (later folders override earlier) and name each with its content hash."""
+        chosen = {path.relative_to(folder).as_posix(): path
+                  for folder in self.static_dirs for path in sorted(folder.rglob("*")) if path.is_file()}
         assets: dict[str, str] = {}
-        for folder in self.static_dirs:
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                relative = path.relative_to(folder).as_posix()
-                data = path.read_bytes()
-                self.output.write(f"static/{relative}", data)
-                assets[relative] = f"static/{relative}?v={content_hash(data)}"
+        for relative, path in sorted(chosen.items()):
+            data = path.read_bytes()
+            self.output.write(f"static/{relative}", data)
+            assets[relative] = f"static/{relative}?v={content_hash(data)}"
         return assets
 
     def _write_sitemap(self, paths: Iterable[str]) -> None:
