@@ -289,13 +289,15 @@ def _settings_fingerprint(project: Project, site: Site) -> str:
     settings and help pages, the site's themes."""
     config = site.config
     override = site.source_path(config.templates) if config.templates else None
-    folders = [project.site_config, project.collections, *(d.parent for d in theme_dirs(project.themes, config.theme,
-                                                                                         None)), override]
+    # Each folder of templates has its static files and fonts beside it (render/environment.py), an override too.
+    themes = [folder for templates in theme_dirs(project.themes, config.theme, override)
+              for folder in (templates, templates.parent / "static", templates.parent / "fonts")]
+    folders = [project.site_config, project.collections, *themes]
     digest = hashlib.sha256(code_fingerprint().encode())
-    for folder in folders:
-        for path in sorted(folder.rglob("*")) if folder is not None and folder.is_dir() else ():
+    for index, folder in enumerate(folders):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
             if path.is_file():
-                digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes())
+                digest.update(f"{index}:{path.relative_to(folder)}\0".encode() + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -26,9 +26,9 @@ from pathlib import Path
 from .delta import Loaded, load, load_whole
 from .records import Catalogue
 
-# The modules and data files whose change changes the records of a snapshot.
-CODE = ("records.py", "snapshot.py", "chunks.py", "delta.py", "icatschema.py", "vocabulary.py",
-        "schema/icatdata-5.0.xsd", "schema/esrf-icat-parameters.tsv", "schema/atlasgen-parameters.tsv")
+# The modules and data files whose change changes the records of a snapshot: those below and what they import.
+CODE = ("records.py", "snapshot.py", "chunks.py", "delta.py", "icatschema.py", "vocabulary.py", "provenance.py",
+        "errors.py", "schema/icatdata-5.0.xsd", "schema/esrf-icat-parameters.tsv", "schema/atlasgen-parameters.tsv")
 KEEP = 3  # cached catalogues kept per folder
 
 

@@ -75,7 +75,9 @@ _worker_state: _State | None = None  # set in each worker by _adopt, before any 
 def render_pages(jobs: Sequence[Job], environment: Environment, site: ctx.SiteContext, output: OutputFolder,
                  progress: Callable[[int], None], reuse: Reuse, files: Sequence[Files] = ()) -> None:
     """Render and write every job (or carry it over), and the `files` that are no pages, on every core."""
-    state = _State(jobs, files, environment, site, output.tree, shared_fingerprint(environment, site), reuse)
+    fingerprint = shared_fingerprint(environment, site)
+    reuse.made_with("page", fingerprint)
+    state = _State(jobs, files, environment, site, output.tree, fingerprint, reuse)
     workers = _worker_count(len(jobs))
     tasks = [(_make_files, index, 0) for index in range(len(files))] + \
             [(_render_slice, start, len(jobs[start:start + SLICE])) for start in range(0, len(jobs), SLICE)]

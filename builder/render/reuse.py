@@ -38,6 +38,7 @@ class SiteMemory:
     shared: dict[Read, str | None] = field(default_factory=dict)  # the lookups outside any piece
     pieces: dict[tuple[str, Hashable], Piece] = field(default_factory=dict)
     manifest: str = ""  # digest of the manifest published with the site it describes
+    made_with: dict[str, str] = field(default_factory=dict)  # kind -> what all its pieces share, known only then
 
 
 class Reuse:
@@ -61,8 +62,15 @@ class Reuse:
             return None
         if self._shared_unchanged is None:
             self._shared_unchanged = self.lookups.unchanged(self.previous.shared)
-        piece = self.previous.pieces.get((kind, key)) if self._shared_unchanged else None
+        if not self._shared_unchanged or self.previous.made_with.get(kind) != self.memory.made_with.get(kind):
+            return None
+        piece = self.previous.pieces.get((kind, key))
         return piece if piece is not None and self.lookups.unchanged(piece.reads) else None
+
+    def made_with(self, kind: str, fingerprint: str) -> None:
+        """What every piece of `kind` is made with, known only once the build has come to them (as the asset URLs
+        of pages): none is kept unless the previous build made them with the same."""
+        self.memory.made_with[kind] = fingerprint
 
     def keep(self, kind: str, key: Hashable, piece: Piece) -> None:
         """Remember a piece kept from the previous build."""

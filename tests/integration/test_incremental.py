@@ -9,6 +9,7 @@ previous site) and which were written again.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import NamedTuple
@@ -20,6 +21,7 @@ from builder.build import CACHE_FOLDER, BuildOptions, BuildReport, SiteReport, b
 from builder.cache import Source
 from builder.cli import main
 from builder.manifest import MANIFEST_FILE
+from builder.render.environment import builtin_themes
 from tests.conftest import REPO, SNAPSHOT
 from tests.integration.test_bad_input import break_file, left_in
 from tests.integration.test_build_hoa import tree_hashes
@@ -218,6 +220,39 @@ def test_a_changed_collection_label_remakes_the_pages_that_show_it(project, prev
     assert "Beam line" in page.read_text()
     assert f"datasets/{KNOWN}/index.html" in written
     assert "404.html" not in written
+
+
+def test_a_curators_stylesheet_is_published_and_its_changes_reach_every_page(project, previous, tmp_path):
+    """Templates outside site_config/ with a static folder beside them whose atlas.css replaces the theme's."""
+    overrides = project / "overrides"
+    (overrides / "templates").mkdir(parents=True)
+    (overrides / "static/css").mkdir(parents=True)
+    stylesheet = overrides / "static/css/atlas.css"
+    stylesheet.write_text((builtin_themes() / "default/static/css/atlas.css").read_text() + "/* the curator's */\n")
+    hoa = project / "site_config/hoa.yml"
+    hoa.write_text(hoa.read_text() + "templates: ../overrides/templates\n")
+    published = previous / "hoa/static/css/atlas.css"
+    for build in ("first", "again"):  # the second build keeps what the first made: the curator's file stays
+        rebuilt(project, previous, SNAPSHOT, tmp_path / build)
+        assert published.read_text() == stylesheet.read_text()
+    stylesheet.write_text(stylesheet.read_text() + "/* changed */\n")
+    _, _, written, _, *_ = rebuilt(project, previous, SNAPSHOT, tmp_path / "changed")
+    assert published.read_text().endswith("/* changed */\n")
+    pages = {path for path in inodes(previous / "hoa") if path.endswith(".html")}
+    assert pages <= written  # each names the stylesheet with its content hash
+
+
+def test_a_dataset_in_two_collections_of_a_site_has_one_page_made_once(project, previous, tmp_path):
+    lungs = (project / "collections/hoa.yml").read_text().replace("title: Human Organ Atlas", "title: HOA lungs")
+    lungs = lungs.replace("select:\n", "select:\n  parameters: {SamplePatient_organ_name: [lung]}\n")
+    (project / "collections/hoa-lung.yml").write_text(lungs)
+    break_file(project / "site_config/hoa.yml", "collections: [hoa]", "collections: [hoa, hoa-lung]")
+    report = rebuilt(project, previous, SNAPSHOT, tmp_path).site
+    page = (previous / "hoa/datasets" / KNOWN / "index.html").read_text()
+    assert 'href="../../hoa/"' in page and "hoa-lung/" not in page  # the page of the first collection that has it
+    sitemap = (previous / "hoa/sitemap.xml").read_text()
+    addresses = re.findall(r"<loc>(.*?)</loc>", sitemap)
+    assert len(addresses) == len(set(addresses)) == report.pages - 1  # 404.html is in no sitemap
 
 
 @pytest.mark.parametrize("damage", ["missing", "not json", "other format", "bad entry"])
