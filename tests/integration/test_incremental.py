@@ -232,8 +232,8 @@ def test_a_curators_stylesheet_is_published_and_its_changes_reach_every_page(pro
     hoa = project / "site_config/hoa.yml"
     hoa.write_text(hoa.read_text() + "templates: ../overrides/templates\n")
     published = previous / "hoa/static/css/atlas.css"
-    for build in ("first", "again"):  # the second build keeps what the first made: the curator's file stays
-        rebuilt(project, previous, SNAPSHOT, tmp_path / build)
+    for attempt in ("first", "again"):  # the second build keeps what the first made: the curator's file stays
+        rebuilt(project, previous, SNAPSHOT, tmp_path / attempt)
         assert published.read_text() == stylesheet.read_text()
     stylesheet.write_text(stylesheet.read_text() + "/* changed */\n")
     _, _, written, _, *_ = rebuilt(project, previous, SNAPSHOT, tmp_path / "changed")
