@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
-import tempfile
 from enum import Enum
 from functools import cache
 from pathlib import Path
 
 from .delta import Loaded, load, load_whole
+from .pickles import read_pickle, write_pickle
 from .records import Catalogue
 
 # The modules and data files whose change changes the records of a snapshot: those below and what they import.
@@ -89,25 +88,14 @@ def _newest(folder: Path) -> Loaded | None:
 
 
 def _read(entry: Path) -> Loaded | None:
-    try:
-        with open(entry, "rb") as stream:
-            loaded = pickle.load(stream)
-    except FileNotFoundError:
-        return None
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+    loaded = read_pickle(entry, Loaded)
+    if loaded is None:
         entry.unlink(missing_ok=True)  # damaged or from another version: made again
-        return None
-    return loaded if isinstance(loaded, Loaded) else None
+    return loaded
 
 
 def _store(folder: Path, entry: Path, loaded: Loaded) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".catalogue-", dir=folder)
-        with os.fdopen(handle, "wb") as stream:
-            pickle.dump(loaded, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, entry)
-    except OSError:
-        return  # a cache that cannot be written only costs time
+    if not write_pickle(entry, loaded):
+        return
     for old in _entries(folder)[KEEP:]:
         old.unlink(missing_ok=True)

@@ -15,7 +15,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import pickle
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +26,7 @@ from typing import Iterable, Sequence, Union
 import PIL
 
 from ..output import OutputFolder
+from ..pickles import read_pickle, write_pickle
 from . import drawing, imaging
 
 FALLBACK_TYPES = ("image/jpeg", "image/png")  # what <img> itself gets; other types are <source>s
@@ -192,28 +192,16 @@ class ImageCache:
 
     def _read_index(self) -> dict[str, Made]:
         if self._index is None:
-            try:
-                with open(self.folder / self.INDEX, "rb") as stream:
-                    self._index = pickle.load(stream)
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-                self._index = {}
-            if not isinstance(self._index, dict):
-                self._index = {}
+            self._index = read_pickle(self.folder / self.INDEX, dict) or {}
             self._indexed = len(self._index)
         return self._index
 
     def save_index(self) -> None:
-        """Write the index if it gained entries; a cache that cannot be written only costs time."""
+        """Write the index if it gained entries."""
         if self._index is None or len(self._index) == self._indexed:
             return
-        try:
-            handle, temporary = tempfile.mkstemp(prefix=".index-", dir=self.folder)
-            with os.fdopen(handle, "wb") as stream:
-                pickle.dump(self._index, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.folder / self.INDEX)
-        except OSError:
-            return
-        self._indexed = len(self._index)
+        if write_pickle(self.folder / self.INDEX, self._index):
+            self._indexed = len(self._index)
 
     def store(self, key: str, encoded: Sequence[imaging.Encoded], error: str | None = None) -> Made:
         """Write the files into a new folder, then rename it into place: readers never see half an entry."""

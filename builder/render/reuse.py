@@ -14,14 +14,12 @@ that manifest is the published one, so it always describes the files there.
 
 from __future__ import annotations
 
-import os
-import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Hashable
 
 from ..manifest import text_digest
+from ..pickles import read_pickle, write_pickle
 from ..reads import Lookups, Read, Recorder
 from ..records import Catalogue
 
@@ -94,24 +92,9 @@ class Reuse:
 
 def read_memory(folder: Path, site: str, manifest_digest: str) -> SiteMemory | None:
     """The memory of `site` if it describes the site published with the manifest of that digest."""
-    try:
-        with open(folder / f"{site}.pickle", "rb") as stream:
-            memory = pickle.load(stream)
-    except FileNotFoundError:
-        return None
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        return None  # damaged or from another version: the site is made without it
-    if not isinstance(memory, SiteMemory) or memory.manifest != manifest_digest:
-        return None
-    return memory
+    memory = read_pickle(folder / f"{site}.pickle", SiteMemory)
+    return memory if memory is not None and memory.manifest == manifest_digest else None
 
 
 def write_memory(folder: Path, site: str, memory: SiteMemory) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{site}-", dir=folder)
-        with os.fdopen(handle, "wb") as stream:
-            pickle.dump(memory, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, folder / f"{site}.pickle")
-    except OSError:
-        return  # a memory that cannot be written only costs time next build
+    write_pickle(folder / f"{site}.pickle", memory)
