@@ -58,17 +58,23 @@ class Tree:
             _unlink(os.path.join(self.folder, relative))
         return old if carry_file(self.published, self.folder, relative) else None
 
+    def keep_same(self, relative: str, digest: str) -> Entry | None:
+        """The published file at `relative`, kept in the new site if its bytes have this sha256; else None."""
+        old = self.previous.get(relative)
+        return self.keep(relative, old.inputs) if old is not None and old.digest == digest else None
+
     def write(self, relative: str, payload: bytes) -> str:
         """Write `payload` at `relative`, in place of any file there; its sha256."""
-        return write_file(self.folder, relative, payload)
+        write_file(self.folder, relative, payload)
+        return hashlib.sha256(payload).hexdigest()
 
     def put(self, relative: str, payload: bytes) -> Placed:
         """Place a file whose content is its own input: the published file, if it holds these bytes."""
         digest = hashlib.sha256(payload).hexdigest()
-        old = self.previous.get(relative)
-        if old is not None and old.digest == digest and self.keep(relative, old.inputs) is not None:
+        old = self.keep_same(relative, digest)
+        if old is not None:
             return relative, old.inputs, digest, True
-        self.write(relative, payload)
+        write_file(self.folder, relative, payload)
         return relative, digest, digest, False
 
 
@@ -139,10 +145,6 @@ class OutputFolder:
         self.placed(relative, inputs, old.digest, carried=True)
         return True
 
-    def _keep_same(self, relative: str, digest: str) -> bool:
-        """Carry over the previous site's file at `relative` if it holds the same bytes."""
-        old = self.previous.files.get(relative)
-        return old is not None and old.digest == digest and self.carry(relative, old.inputs)
 
     def placed(self, relative: str, inputs: str, digest: str, carried: bool) -> None:
         """Record a file put into the folder (here or by a worker process)."""
@@ -156,7 +158,9 @@ class OutputFolder:
 
     def link(self, relative: str, source: Path, digest: str) -> None:
         """Put the file `source` (whose sha256 is `digest`) at `relative`: a hard link where possible, else a copy."""
-        if self._keep_same(relative, digest):
+        old = self.tree.keep_same(relative, digest)
+        if old is not None:
+            self.placed(relative, old.inputs, digest, carried=True)
             return
         target = os.path.join(self.folder, relative)
         if relative in self.tree.present:
@@ -334,8 +338,8 @@ def make_folder(folder: str) -> None:
         os.makedirs(folder, exist_ok=True)
 
 
-def write_file(folder: str, relative: str, payload: bytes) -> str:
-    """Write one file under `folder`, making its folders, in place of any file there; the sha256 of its bytes.
+def write_file(folder: str, relative: str, payload: bytes) -> None:
+    """Write one file under `folder`, making its folders, in place of any file there.
 
     A file already there is replaced, never written through: it may be a hard link to a file of the published
     site."""
@@ -350,7 +354,6 @@ def write_file(folder: str, relative: str, payload: bytes) -> str:
         stream = open(path, "xb")
     with stream:
         stream.write(payload)
-    return hashlib.sha256(payload).hexdigest()
 
 
 def _exchange(first: Path, second: Path) -> bool:

@@ -295,7 +295,7 @@ class SiteRenderer:
     def _copy_static(self) -> dict[str, str]:
         """Copy theme assets (later folders override earlier) and name each with its content hash."""
         chosen = {path.relative_to(folder).as_posix(): path
-                  for folder in self.static_dirs for path in sorted(folder.rglob("*")) if path.is_file()}
+                  for folder in self.static_dirs for path in folder.rglob("*") if path.is_file()}
         assets: dict[str, str] = {}
         for relative, path in sorted(chosen.items()):
             data = path.read_bytes()
