@@ -6,6 +6,7 @@ records, and meet every fault the double plays by succeeding after retries or fa
 
 from __future__ import annotations
 
+import shutil
 import socket
 from datetime import datetime, timedelta, timezone
 
@@ -13,6 +14,7 @@ import pytest
 from lxml import etree
 
 from builder.errors import HarvestError
+from builder.harvest import HarvestOptions, harvest as harvest_command
 from builder.icatschema import xml_schema
 from builder.merge import merge
 from builder.records import catalogue_from_snapshot
@@ -20,7 +22,7 @@ from builder.snapshot import read_snapshot, snapshot_bytes, write_snapshot
 from builder.sources.hoa import read_records
 from builder.sources.icat import Backoff, harvest_icat
 from builder.sources.request import HarvestRequest
-from tests.conftest import HOA_JSON, SNAPSHOT
+from tests.conftest import HOA_JSON, REPO, SNAPSHOT
 from tests.doubles.icat_soap import IcatDouble
 from tests.doubles.icat_store import CREATED
 
@@ -258,3 +260,23 @@ def test_head_date_is_the_newest_modification_in_utc(fresh_server, hoa_dois):
     fresh_server.touch("DataPublication", when, pid=hoa_dois[0])
     result = harvest(fresh_server, dois=hoa_dois[:2])
     assert result.snapshot.head.date == "2026-03-01T10:30:00+00:00"
+
+
+@pytest.mark.parametrize("fault, reason", [
+    ("http500", "HTTP 500 Internal Server Error"),
+    ("reset", "Connection reset by peer"),
+    ("slow", "no answer within the timeout"),
+    ("truncated", "the answer is not well-formed XML"),
+    ("internal", "ICATInternalError"),
+])
+def test_a_failed_harvest_command_leaves_the_previous_snapshot_as_it_was(icat_server, tmp_path, fault, reason):
+    shutil.copytree(REPO / "collections", tmp_path / "collections")
+    snapshot = tmp_path / "catalogue" / "esrf-public.xml"
+    snapshot.parent.mkdir()
+    shutil.copy(SNAPSHOT, snapshot)
+    icat_server.inject(fault, times=100, operation="search")
+    with pytest.raises(HarvestError) as raised:
+        harvest_command(HarvestOptions(source="icat", url=icat_server.url, project=tmp_path, timeout=0.5, retries=1))
+    assert reason in str(raised.value)
+    assert snapshot.read_bytes() == SNAPSHOT.read_bytes()
+    assert [p.name for p in snapshot.parent.iterdir()] == ["esrf-public.xml"]  # no temporary file left
