@@ -1,3 +1,3 @@
-from .cli import run
+from builder.cli import run
 
 run()

@@ -13,11 +13,11 @@ import os
 import sys
 from pathlib import Path
 
-from .build import BuildOptions, build
-from .errors import AtlasError
-from .export import ExportOptions, ExportReport, export_datacite
-from .harvest import SOURCES, HarvestOptions, harvest
-from .serve import make_server
+from builder.commands.build import BuildOptions, build
+from builder.commands.export import ExportOptions, ExportReport, export_datacite
+from builder.commands.harvest import SOURCES, HarvestOptions, harvest
+from builder.commands.serve import make_server
+from builder.errors import AtlasError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 UNCHANGED_ON_ERROR = {"build": "Nothing was written; the previous site is unchanged.",

@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from builder.catalogue.snapshot import write_snapshot  # noqa: E402
 from builder.errors import AtlasError  # noqa: E402
-from builder.snapshot import write_snapshot  # noqa: E402
-from builder.sources.hoa import hoa_snapshot, read_records  # noqa: E402
+from builder.harvest.sources.hoa import hoa_snapshot, read_records  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,11 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from builder.catalogue.snapshot import Head, Snapshot, write_snapshot  # noqa: E402
 from builder.errors import AtlasError  # noqa: E402
-from builder.snapshot import Head, Snapshot, write_snapshot  # noqa: E402
-from builder.sources.curated import add_curated_records, curated_dates, read_curated  # noqa: E402
-from builder.sources.entities import EntityCollector, entity_id, snapshot_date  # noqa: E402
-from builder.sources.hoa import FACILITY, add_hoa_records, read_records  # noqa: E402
+from builder.harvest.sources.curated import add_curated_records, curated_dates, read_curated  # noqa: E402
+from builder.harvest.sources.entities import EntityCollector, entity_id, snapshot_date  # noqa: E402
+from builder.harvest.sources.hoa import FACILITY, add_hoa_records, read_records  # noqa: E402
 
 HOA = ROOT / "catalogue/sources/hoa-metadata-2.0.0"
 CURATED = ROOT / "catalogue/sources/curated"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from builder.build import BuildOptions, build
-from builder.serve import make_server
+from builder.commands.build import BuildOptions, build
+from builder.commands.serve import make_server
 
 REPO = Path(__file__).resolve().parent.parent
 SNAPSHOT = REPO / "catalogue" / "esrf-public.xml"

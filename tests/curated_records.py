@@ -5,10 +5,11 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from builder.records import Catalogue, catalogue_from_snapshot
-from builder.snapshot import Head, Snapshot, read_snapshot, write_snapshot
-from builder.sources.curated import add_curated_records, read_curated
-from builder.sources.entities import EntityCollector, entity_id
+from builder.catalogue.from_snapshot import catalogue_from_snapshot
+from builder.catalogue.records import Catalogue
+from builder.catalogue.snapshot import Head, Snapshot, read_snapshot, write_snapshot
+from builder.harvest.sources.curated import add_curated_records, read_curated
+from builder.harvest.sources.entities import EntityCollector, entity_id
 
 
 def write_dump(folder: Path, text: str, name: str = "records") -> Path:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from .errors import Location, Problem
+from builder.errors import Location, Problem
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from typing import Iterable, Iterator, NamedTuple, Union
 
 from lxml import etree
 
-from .errors import Location, Problem, SnapshotError
-from .icatschema import icat_schema
+from builder.catalogue.icatschema import icat_schema
+from builder.errors import Location, Problem, SnapshotError
 
 Value = Union[str, "Ref", list["Entity"]]
 LIBXML_LINE_LIMIT = 65535
@@ -138,7 +138,7 @@ def walk(entity: Entity) -> Iterator[Entity]:
 
 @dataclass(frozen=True)
 class Dump:
-    """A dump file read: its snapshot, and what a later update of it needs (`builder/delta.py`)."""
+    """A dump file read: its snapshot, and what a later update of it needs (`builder/memory/delta.py`)."""
 
     snapshot: Snapshot
     references: list[tuple[str, ...]]  # per top-level entity, in order: the ids its references name

@@ -16,53 +16,26 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
-from .cache import Source, cached_catalogue, file_digest
-from .collections import Collection, load_collection
-from .errors import AtlasError, ConfigError, Location, Problem
-from .manifest import MANIFEST_FILE, Manifest, ManifestError, code_fingerprint, read_manifest
-from .memo import ResultCache
-from .output import OutputFolder
-from .progress import Progress
-from .records import Catalogue
-from .render.drawing import Palette
-from .render.environment import make_environment, static_dirs, theme_dirs, theme_fonts
-from .published import read_published
-from .render.doisite import atlas_links
-from .render.images import ImageCache
-from .reads import Lookups, Recorder
-from .render.reuse import Reuse, read_memory, write_memory
-from .render.site import SitePlan, SiteRenderer, plan_site
-from .render.siteimages import ImageSettings
-from .sites import Site, find_sites, load_site
-
-DEFAULT_SNAPSHOT = "catalogue/esrf-public.xml"
-CACHE_FOLDER = ".cache/atlasgen"
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where a project keeps its inputs; every path is relative to its root."""
-
-    root: Path
-
-    @property
-    def site_config(self) -> Path:
-        return self.root / "site_config"
-
-    @property
-    def collections(self) -> Path:
-        return self.root / "collections"
-
-    @property
-    def themes(self) -> Path:
-        return self.root / "themes"
-
-    def shown(self, path: Path) -> str:
-        """A path as the user should read it in messages: relative to the project when inside it."""
-        try:
-            return str(path.resolve().relative_to(self.root.resolve()))
-        except ValueError:
-            return str(path)
+from builder.catalogue.records import Catalogue
+from builder.config.sites import Site, find_sites, load_site
+from builder.errors import AtlasError, ConfigError, Location, Problem
+from builder.memory.catalogue_cache import Source, cached_catalogue, file_digest
+from builder.memory.fingerprint import code_fingerprint
+from builder.memory.lookups import Lookups, Recorder
+from builder.memory.manifest import MANIFEST_FILE, Manifest, ManifestError, read_manifest
+from builder.memory.results import ResultCache
+from builder.memory.site_memory import Reuse, read_memory, write_memory
+from builder.progress import Progress
+from builder.project import CACHE_FOLDER, DEFAULT_SNAPSHOT, Project
+from builder.publish.output import OutputFolder
+from builder.publish.published import read_published
+from builder.render.doisite import atlas_links
+from builder.render.drawing import Palette
+from builder.render.environment import make_environment, static_dirs, theme_dirs, theme_fonts
+from builder.render.images import ImageCache
+from builder.render.site import SitePlan, SiteRenderer, plan_site
+from builder.render.siteimages import ImageSettings
+from builder.views.collections import Collection, load_collection
 
 
 @dataclass(frozen=True)
@@ -293,7 +266,7 @@ def _settings_fingerprint(project: Project, site: Site) -> str:
     themes = [folder for templates in theme_dirs(project.themes, config.theme, override)
               for folder in (templates, templates.parent / "static", templates.parent / "fonts")]
     folders = [project.site_config, project.collections, *themes]
-    digest = hashlib.sha256(code_fingerprint().encode())
+    digest = hashlib.sha256(code_fingerprint("builder.commands.build").encode())
     for index, folder in enumerate(folders):
         for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
             if path.is_file():

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from .build import CACHE_FOLDER, DEFAULT_SNAPSHOT, Project
-from .cache import cached_catalogue
-from .collections import load_collection
-from .errors import ConfigError, Location, Problem
-from .output import OutputFolder
-from .records import Catalogue, Publication
-from .render.datacite import DataciteProblem, datacite_json, datacite_problems, datacite_record, datacite_xml
+from builder.catalogue.records import Catalogue, Publication
+from builder.errors import ConfigError, Location, Problem
+from builder.memory.catalogue_cache import cached_catalogue
+from builder.project import CACHE_FOLDER, DEFAULT_SNAPSHOT, Project
+from builder.publish.output import OutputFolder
+from builder.render.datacite import DataciteProblem, datacite_json, datacite_problems, datacite_record, datacite_xml
+from builder.views.collections import load_collection
 
 DEFAULT_OUT = "exports/datacite"
 

@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .build import DEFAULT_SNAPSHOT, Project
-from .collections import CollectionConfig
-from .errors import ConfigError, HarvestError, Location, Problem
-from .merge import Changes, merge
-from .records import normalise_doi
-from .snapshot import Head, Snapshot, read_snapshot, snapshot_bytes, write_snapshot
-from .sources.request import Harvest, HarvestRequest
-from .validation import validate_document
-from .yamlfile import load_yaml
+from builder.catalogue.records import normalise_doi
+from builder.catalogue.snapshot import Head, Snapshot, read_snapshot, snapshot_bytes, write_snapshot
+from builder.config.validation import validate_document
+from builder.config.yamlfile import load_yaml
+from builder.errors import ConfigError, HarvestError, Location, Problem
+from builder.harvest.merge import Changes, merge
+from builder.harvest.sources.request import Harvest, HarvestRequest
+from builder.project import DEFAULT_SNAPSHOT, Project
+from builder.views.collections import CollectionConfig
 
-# Source name -> "module:function" in builder.sources; imported only when asked for.
+# Source name -> "module:function" in builder.harvest.sources; imported only when asked for.
 SOURCES = {
     "dump": "dump:harvest_dump",
     "hoa": "hoa:harvest_hoa",
@@ -105,7 +105,7 @@ def source_function(name: str) -> Source:
     if name not in SOURCES:
         raise HarvestError(f"unknown source '{name}': expected one of {', '.join(sorted(SOURCES))}")
     module, _, function = SOURCES[name].partition(":")
-    return getattr(importlib.import_module(f"{__package__}.sources.{module}"), function)
+    return getattr(importlib.import_module(f"builder.harvest.sources.{module}"), function)
 
 
 def _default_url(source: str) -> str:

@@ -7,8 +7,7 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .errors import AtlasError, Location, Problem
-
+from builder.errors import AtlasError, Location, Problem
 
 HEADERS_FILE = "_headers"
 # Files whose type their name says better than their extension: the metadata beside landing pages.

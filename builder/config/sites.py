@@ -14,10 +14,10 @@ from urllib.parse import quote
 
 from pydantic import Field, field_validator
 
-from .errors import BuildError, ConfigError, Location, Problem
-from .cslstyles import csl_style_exists, csl_style_names
-from .validation import ConfigModel, suggest, validate_document
-from .yamlfile import YamlDocument, load_yaml
+from builder.config.cslstyles import csl_style_exists, csl_style_names
+from builder.config.validation import ConfigModel, suggest, validate_document
+from builder.config.yamlfile import YamlDocument, load_yaml
+from builder.errors import BuildError, ConfigError, Location, Problem
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 

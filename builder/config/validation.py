@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import ConfigError, Problem
-from .yamlfile import KeyPath, YamlDocument
+from builder.config.yamlfile import KeyPath, YamlDocument
+from builder.errors import ConfigError, Problem
 
 Model = TypeVar("Model", bound=BaseModel)
 

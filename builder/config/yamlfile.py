@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError, Location, Problem
+from builder.errors import ConfigError, Location, Problem
 
 KeyPath = tuple[str | int, ...]
 

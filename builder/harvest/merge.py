@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from .errors import HarvestError, Location, Problem
-from .icatschema import icat_schema
-from .records import normalise_doi
-from .snapshot import Entity, Head, Ref, Snapshot, walk
+from builder.catalogue.icatschema import icat_schema
+from builder.catalogue.records import normalise_doi
+from builder.catalogue.snapshot import Entity, Head, Ref, Snapshot, walk
+from builder.errors import HarvestError, Location, Problem
 
 # Entities that are part of another, by the reference to their owner: a harvested owner brings all of its parts.
 # (Samples and datasets are not parts of their investigation: one harvested for one DOI lacks the others'.)

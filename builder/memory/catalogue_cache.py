@@ -5,7 +5,7 @@ changed. The records of a snapshot are stored once, as a pickle named by
 the SHA-256 of the snapshot and of the modules that turn it into records;
 a change to either makes a new entry. A snapshot not in the cache is loaded
 by updating the newest entry's catalogue where only some entities differ
-(`builder/delta.py`), else parsed whole and stored. An updated catalogue is
+(`builder/memory/delta.py`), else parsed whole and stored. An updated catalogue is
 not stored: after a harvest the next snapshot is new again, and updating
 from the same entry costs little more the more harvests it is behind (a
 twentieth of the records changed, and the snapshot is parsed and stored
@@ -18,16 +18,15 @@ from __future__ import annotations
 import hashlib
 import os
 from enum import Enum
-from functools import cache
 from pathlib import Path
 
-from .delta import Loaded, load, load_whole
-from .pickles import read_pickle, write_pickle
-from .records import Catalogue
+from builder.catalogue.records import Catalogue
+from builder.memory.delta import Loaded, load, load_whole
+from builder.memory.fingerprint import code_fingerprint
+from builder.memory.pickles import read_pickle, write_pickle
 
-# The modules and data files whose change changes the records of a snapshot: those below and what they import.
-CODE = ("records.py", "snapshot.py", "chunks.py", "delta.py", "icatschema.py", "vocabulary.py", "provenance.py",
-        "errors.py", "schema/icatdata-5.0.xsd", "schema/esrf-icat-parameters.tsv", "schema/atlasgen-parameters.tsv")
+# The modules that turn a snapshot into records (with all they import): a change makes new entries.
+CODE = ("builder.memory.catalogue_cache", "builder.memory.delta", "builder.catalogue.from_snapshot")
 KEEP = 3  # cached catalogues kept per folder
 
 
@@ -37,15 +36,6 @@ class Source(str, Enum):
     CACHED = "cached"  # the same snapshot was loaded before
     UPDATED = "updated"  # the catalogue of an earlier snapshot, with the records of what differs made again
     PARSED = "parsed"  # the whole snapshot parsed
-
-
-@cache
-def code_fingerprint() -> str:
-    digest = hashlib.sha256()
-    package = Path(__file__).parent
-    for name in CODE:
-        digest.update((package / name).read_bytes())
-    return digest.hexdigest()
 
 
 def file_digest(path: Path) -> str:
@@ -74,7 +64,7 @@ def cached_catalogue(snapshot: Path, folder: Path | None) -> tuple[Catalogue, So
 
 def _prefix() -> str:
     """Entries are named by the code that made them: only those of this code can be updated from."""
-    return f"catalogue-{code_fingerprint()[:16]}-"
+    return f"catalogue-{code_fingerprint(*CODE)[:16]}-"
 
 
 def _entries(folder: Path, prefix: str = "catalogue-") -> list[Path]:

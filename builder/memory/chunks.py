@@ -5,7 +5,7 @@
 ends on such a line with its end tag. `scan` finds those lines with one
 regular expression and checks that nothing but white space lies between
 the entities. Each entity's bytes get a digest: an entity whose bytes were
-parsed before need not be parsed again (`builder/delta.py`).
+parsed before need not be parsed again (`delta.py`).
 
 A line can look like a tag and be inside a comment or CDATA section; then
 the bytes from it to the next boundary are not one whole element. So the

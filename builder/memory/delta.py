@@ -29,9 +29,10 @@ from typing import Iterable, NamedTuple
 
 from lxml import etree
 
-from .chunks import Chunk, Layout, scan
-from .records import Catalogue, ParameterInfo, assemble, records_of
-from .snapshot import Entity, Head, Snapshot, read_dump, read_entity, read_head
+from builder.catalogue.from_snapshot import assemble, records_of
+from builder.catalogue.records import Catalogue, ParameterInfo
+from builder.catalogue.snapshot import Entity, Head, Snapshot, read_dump, read_entity, read_head
+from builder.memory.chunks import Chunk, Layout, scan
 
 ROOT_KINDS = ("dataset", "dataPublication")
 SHARE_WORTH_UPDATING = 0.05  # above this share of records to make again, parsing everything costs about the same

@@ -5,7 +5,7 @@ catalogue, the links and the other shared mappings through wrappers that
 note every key looked up. What a piece read, with a fingerprint of what it
 found, is all its input besides the site's code and settings: a later build
 in which each of those keys holds the same can keep what the piece made
-(`reuse.py`). A lookup made outside any piece, in the shared setup, is an
+(`site_memory.py`). A lookup made outside any piece, in the shared setup, is an
 input of every piece.
 
 Only lookups in mappings are noted; so everything a piece reads must come
@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import fields, replace
 from typing import Any, Hashable
 
-from .records import Catalogue
+from builder.catalogue.records import Catalogue
 
 Read = tuple[str, Hashable]  # (mapping name, key looked up); the key EVERYTHING: the mapping read whole
 EVERYTHING = ("*",)  # not a key any mapping holds

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Mapping, NamedTuple
 
@@ -87,13 +86,3 @@ def inputs_digest(*parts: str) -> str:
         digest.update(b"\0")
     return digest.hexdigest()
 
-
-@cache
-def code_fingerprint() -> str:
-    """Every source and data file of the builder package: a new version of atlasgen remakes every page."""
-    package = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".tsv", ".xsd")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()

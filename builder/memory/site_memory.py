@@ -3,7 +3,7 @@
 A piece is named (kind, key): ("prepare", DOI), ("page", path). It is kept
 if the previous build made it with the same code and settings (one
 fingerprint for the site), the shared setup looks up what it did then, and
-every key the piece looked up holds what it held (`builder/reads.py`). A
+every key the piece looked up holds what it held (`lookups.py`). A
 kept page is carried over from the published site without working out its
 context.
 
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Hashable
 
-from ..manifest import text_digest
-from ..pickles import read_pickle, write_pickle
-from ..reads import Lookups, Read, Recorder
-from ..records import Catalogue
+from builder.catalogue.records import Catalogue
+from builder.memory.lookups import Lookups, Read, Recorder
+from builder.memory.manifest import text_digest
+from builder.memory.pickles import read_pickle, write_pickle
 
 
 @dataclass

@@ -21,16 +21,16 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import hashlib
+import multiprocessing
 import os
 import shutil
 import subprocess
-import multiprocessing
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from .manifest import MANIFEST_FILE, Entry, Manifest, ManifestError, read_manifest
+from builder.memory.manifest import MANIFEST_FILE, Entry, Manifest, ManifestError, read_manifest
 
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100

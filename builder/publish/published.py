@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from .errors import ConfigError, Location, Problem
+from builder.errors import ConfigError, Location, Problem
 
 REGISTRY_FILE = "dois.json"
 

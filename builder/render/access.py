@@ -10,7 +10,7 @@ from __future__ import annotations
 import mimetypes
 import re
 
-from ..records import DataFile
+from builder.catalogue.records import DataFile
 
 PUBLIC_BUCKETS = {
     "gs": "https://storage.googleapis.com/{bucket}/{path}",

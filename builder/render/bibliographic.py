@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import re
 
-from ..records import Person, Publication
-from .citation import doi_url
+from builder.catalogue.records import Person, Publication
+from builder.render.citation import doi_url
 
 # BibTeX's special characters, escaped so that any title survives LaTeX.
 BIBTEX_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..records import Person, Publication
-from ..sites import url_path
+from builder.catalogue.records import Person, Publication
+from builder.config.sites import url_path
 
 
 def initials(given: str) -> str:

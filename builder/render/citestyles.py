@@ -25,8 +25,8 @@ from typing import Mapping, Sequence
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
 
-from ..cslstyles import csl_style_path
-from ..memo import ResultCache, json_digest
+from builder.config.cslstyles import csl_style_path
+from builder.memory.results import ResultCache, json_digest
 
 # Numeric styles number their bibliography ("[1]", "1."): one citation alone needs no number.
 LEADING_NUMBER = re.compile(r"^\s*(?:\[\d+\]|\d+\.)\s*")

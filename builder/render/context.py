@@ -10,16 +10,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Mapping, Sequence
 
-from ..collections import Collection
-from ..formatting import size
-from ..neuroglancer import ViewerSettings, context_link, volume_link
-from ..records import Catalogue, Dataset, Person, Publication
-from ..sites import Site
-from ..views import DatasetView, ProvenanceRow, Row
-from .access import public_url
-from .citation import datacite_citation
-from .images import ImageSet
-from .jsonld import orcid_url
+from builder.catalogue.records import Catalogue, Dataset, Person, Publication
+from builder.config.sites import Site
+from builder.render.access import public_url
+from builder.render.citation import datacite_citation
+from builder.render.images import ImageSet
+from builder.render.jsonld import orcid_url
+from builder.render.neuroglancer import ViewerSettings, context_link, volume_link
+from builder.views.collections import Collection
+from builder.views.formatting import size
+from builder.views.shaping import DatasetView, ProvenanceRow, Row
 
 
 @dataclass(frozen=True)

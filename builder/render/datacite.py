@@ -18,9 +18,8 @@ from datetime import date, datetime
 from importlib.metadata import version
 from typing import Iterable, Iterator, Sequence
 
-
-from ..identifiers import checked_orcid
-from ..records import Affiliation, Dataset, Funding, Person, Publication, RelatedItem
+from builder.catalogue.records import Affiliation, Dataset, Funding, Person, Publication, RelatedItem
+from builder.render.identifiers import checked_orcid
 
 SCHEMA_VERSION = "http://datacite.org/schema/kernel-4"
 ORCID_SCHEME_URI = "https://orcid.org"

@@ -13,24 +13,34 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Mapping, Sequence
 
-from ..errors import Location, Problem
-from ..published import REGISTRY_FILE, PublishedDoi, registry_json
-from ..manifest import inputs_digest
-from ..memo import ResultCache
-from ..records import Catalogue, Publication
-from ..collections import Collection
-from ..sites import Site, dataset_path, url_path
-from . import context as ctx
-from .bibliographic import csl_item
-from .citation import datacite_citation, doi_url
-from .citestyles import StyledCitation, styled_citations
-from .datacite import DataciteProblem
-from .landing import (LINKSET_FILE, DoiPage, ExternalLink, LandingInputs, datacite_check, datasets_of, doi_page,
-                      export_files, exports_of, signposts)
-from .pages import Beside, Job
-from ..reads import Recorded, RecordedSet, recorded, recorded_catalogue
-from .reuse import Reuse
-from .signposting import headers_file, link_header
+from builder.catalogue.records import Catalogue, Publication
+from builder.config.sites import Site, dataset_path, url_path
+from builder.errors import Location, Problem
+from builder.memory.lookups import Recorded, RecordedSet, recorded, recorded_catalogue
+from builder.memory.manifest import inputs_digest
+from builder.memory.results import ResultCache
+from builder.memory.site_memory import Reuse
+from builder.publish.published import REGISTRY_FILE, PublishedDoi, registry_json
+from builder.render import context as ctx
+from builder.render.bibliographic import csl_item
+from builder.render.citation import datacite_citation, doi_url
+from builder.render.citestyles import StyledCitation, styled_citations
+from builder.render.datacite import DataciteProblem
+from builder.render.landing import (
+    LINKSET_FILE,
+    DoiPage,
+    ExternalLink,
+    LandingInputs,
+    datacite_check,
+    datasets_of,
+    doi_page,
+    export_files,
+    exports_of,
+    signposts,
+)
+from builder.render.pages import Beside, Job
+from builder.render.signposting import headers_file, link_header
+from builder.views.collections import Collection
 
 HEADERS_FILE = "_headers"
 

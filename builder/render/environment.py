@@ -14,8 +14,8 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from ..errors import ConfigError, Location, Problem
-from .drawing import Fonts
+from builder.errors import ConfigError, Location, Problem
+from builder.render.drawing import Fonts
 
 PACKAGE = Path(__file__).resolve().parent.parent
 FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")  # regular, bold: in a theme's fonts/ folder

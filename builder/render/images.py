@@ -19,15 +19,16 @@ import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Iterable, Sequence, Union
 
 import PIL
 
-from ..output import OutputFolder
-from ..pickles import read_pickle, write_pickle
-from . import drawing, imaging
+from builder.memory.fingerprint import code_fingerprint
+from builder.memory.pickles import read_pickle, write_pickle
+from builder.publish.output import OutputFolder
+from builder.render import drawing, imaging
 
 FALLBACK_TYPES = ("image/jpeg", "image/png")  # what <img> itself gets; other types are <source>s
 PARALLEL_FROM = 8  # images to make; below this, starting workers costs more than it saves
@@ -106,15 +107,7 @@ class SocialRequest:
 
 
 Request = Union[PhotoRequest, CardRequest, SocialRequest]
-
-
-@cache
-def code_fingerprint() -> str:
-    """The modules and Pillow that make the images: a change makes every image anew."""
-    digest = hashlib.sha256(PIL.__version__.encode())
-    for module in (imaging, drawing):
-        digest.update(Path(module.__file__).read_bytes())
-    return digest.hexdigest()
+CODE = ("builder.render.imaging", "builder.render.drawing")  # what makes the images: a change makes each anew
 
 
 def request_key(request: Request) -> str:
@@ -128,7 +121,7 @@ def request_key(request: Request) -> str:
             (picture.site, picture.title, picture.facts)
         made_of = [type(request).__name__, drawn, picture.palette.colour, picture.palette.accent,
                    request.font_digests]
-    text = json.dumps([made_of, code_fingerprint()], ensure_ascii=False)
+    text = json.dumps([made_of, PIL.__version__, code_fingerprint(*CODE)], ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

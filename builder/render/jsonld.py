@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..identifiers import checked_orcid
-from ..records import DataFile, Dataset, Person, Publication
-from .access import media_type, public_url
-from .citation import datacite_citation, doi_url
+from builder.catalogue.records import DataFile, Dataset, Person, Publication
+from builder.render.access import media_type, public_url
+from builder.render.citation import datacite_citation, doi_url
+from builder.render.identifiers import checked_orcid
 
 
 def orcid_url(orcid: str | None) -> str | None:

@@ -12,20 +12,27 @@ import json
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
-from ..formatting import size
-from ..memo import ResultCache, json_digest
-from ..records import Catalogue, Dataset, Publication
-from ..sites import Site, url_path
-from . import bibliographic
-from .access import media_type, public_url
-from .citation import cited_name, datacite_citation, doi_url
-from .citestyles import StyledCitation
-from .context import FileRow, Link, Page, PageLinks, PersonLink, file_rows, licence_of, person_link
-from .datacite import (SCHEMA_CHECK, DataciteProblem, datacite_json, datacite_problems, datacite_record, datacite_xml,
-                       schema_errors)
-from .images import ImageSet
-from .jsonld import dataset_ld, orcid_url
-from .signposting import Described, Signpost, landing_signposts, linkset
+from builder.catalogue.records import Catalogue, Dataset, Publication
+from builder.config.sites import Site, url_path
+from builder.memory.results import ResultCache, json_digest
+from builder.render import bibliographic
+from builder.render.access import media_type, public_url
+from builder.render.citation import cited_name, datacite_citation, doi_url
+from builder.render.citestyles import StyledCitation
+from builder.render.context import FileRow, Link, Page, PageLinks, PersonLink, file_rows, licence_of, person_link
+from builder.render.datacite import (
+    SCHEMA_CHECK,
+    DataciteProblem,
+    datacite_json,
+    datacite_problems,
+    datacite_record,
+    datacite_xml,
+    schema_errors,
+)
+from builder.render.images import ImageSet
+from builder.render.jsonld import dataset_ld, orcid_url
+from builder.render.signposting import Described, Signpost, landing_signposts, linkset
+from builder.views.formatting import size
 
 # DataCite relation types, as a visitor reads them.
 RELATIONS = {

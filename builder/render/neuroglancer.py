@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from .records import Dataset, Registration, Volume
+from builder.catalogue.records import Dataset, Registration, Volume
 
 # Characters Neuroglancer leaves unescaped in the fragment (neuroglancer.url_state.to_url).
 FRAGMENT_SAFE = "~@#$&()*!+=:;,.?/'"

@@ -31,11 +31,12 @@ from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 from jinja2 import Environment
 
-from ..manifest import code_fingerprint, inputs_digest
-from ..output import OutputFolder, Placed, Tree
-from . import context as ctx
-from ..reads import Read
-from .reuse import Piece, Reuse
+from builder.memory.fingerprint import code_fingerprint
+from builder.memory.lookups import Read
+from builder.memory.manifest import inputs_digest
+from builder.memory.site_memory import Piece, Reuse
+from builder.publish.output import OutputFolder, Placed, Tree
+from builder.render import context as ctx
 
 
 class Beside(NamedTuple):
@@ -101,7 +102,7 @@ def shared_fingerprint(environment: Environment, site: ctx.SiteContext) -> str:
     templates = [f"{name}\0{loader.get_source(environment, name)[0]}" for name in environment.list_templates()]
     data = {name: value for name, value in environment.globals.items()
             if isinstance(value, (str, int, float, bool, dict, list, tuple))}  # asset URLs; callables are code
-    return inputs_digest(code_fingerprint(), *templates, repr(site), repr(sorted(data.items())))
+    return inputs_digest(code_fingerprint("builder.render.site"), *templates, repr(site), repr(sorted(data.items())))
 
 
 class _State(NamedTuple):

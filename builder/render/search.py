@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
-from ..views import Span
+from builder.views.shaping import Span
 
 # The same rules are in themes/default/static/js/search.js: keep them in step.
 TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)+|[^\W_]+")

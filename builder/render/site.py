@@ -8,33 +8,33 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import partial
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 import markdown
 from jinja2 import Environment
 
-from ..collections import Collection, Facet, field_units
-from ..errors import Problem
-from ..memo import ResultCache
-from ..neuroglancer import ViewerSettings
-from ..output import OutputFolder
-from ..records import Catalogue
-from ..published import PublishedDoi, withdrawn_since
-from ..sites import Plan, Site, dataset_path, url_path
-from ..views import DatasetView, Shaper
-from . import context as ctx
-from . import search
-from .doisite import DoiPages
-from .environment import content_hash
-from .landing import ExternalLink
-from .images import ImageCache, ImageSet
-from .pages import Job, render_pages
-from ..reads import Read, Recorder, recorded, recorded_catalogue
-from .reuse import Reuse
-from .siteimages import DatasetShown, DoiShown, ImageSettings, SiteImages, site_images
+from builder.catalogue.records import Catalogue
+from builder.config.sites import Plan, Site, dataset_path, url_path
+from builder.errors import Problem
+from builder.memory.lookups import Read, Recorder, recorded, recorded_catalogue
+from builder.memory.results import ResultCache
+from builder.memory.site_memory import Reuse
+from builder.publish.output import OutputFolder
+from builder.publish.published import PublishedDoi, withdrawn_since
+from builder.render import context as ctx
+from builder.render import search
+from builder.render.doisite import DoiPages
+from builder.render.environment import content_hash
+from builder.render.images import ImageCache, ImageSet
+from builder.render.landing import ExternalLink
+from builder.render.neuroglancer import ViewerSettings
+from builder.render.pages import Job, render_pages
+from builder.render.siteimages import DatasetShown, DoiShown, ImageSettings, SiteImages, site_images
+from builder.views.collections import Collection, Facet, field_units
+from builder.views.shaping import DatasetView, Shaper
 
 Progress = Callable[[int], None]
 

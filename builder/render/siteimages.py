@@ -20,14 +20,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..cache import file_digest
-from ..collections import Collection
-from ..errors import Location, Problem
-from ..records import DataFile, Dataset, Publication
-from ..views import DatasetView
-from . import drawing
-from .images import (CardRequest, ImageCache, ImageSet, MadeImages, PhotoRequest, Request, SocialRequest, make_all,
-                     publish, request_key)
+from builder.catalogue.records import DataFile, Dataset, Publication
+from builder.errors import Location, Problem
+from builder.memory.catalogue_cache import file_digest
+from builder.render import drawing
+from builder.render.images import (
+    CardRequest,
+    ImageCache,
+    ImageSet,
+    MadeImages,
+    PhotoRequest,
+    Request,
+    SocialRequest,
+    make_all,
+    publish,
+    request_key,
+)
+from builder.views.collections import Collection
+from builder.views.shaping import DatasetView
 
 MAX_FACTS = 4
 

@@ -13,13 +13,13 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from . import display
-from .display import DisplayRule
-from .errors import ConfigError, Problem
-from .records import Catalogue, Dataset
-from .validation import ConfigModel, suggest, validate_document
-from .vocabulary import parameter_definitions
-from .yamlfile import KeyPath, YamlDocument, load_yaml
+from builder.catalogue.records import Catalogue, Dataset
+from builder.catalogue.vocabulary import parameter_definitions
+from builder.config.validation import ConfigModel, suggest, validate_document
+from builder.config.yamlfile import KeyPath, YamlDocument, load_yaml
+from builder.errors import ConfigError, Problem
+from builder.views import display
+from builder.views.display import DisplayRule
 
 # Values every dataset has, whatever its parameters: usable as fields by these names
 # without declaring them, or through `attribute:` in a field of another name.

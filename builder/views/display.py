@@ -15,10 +15,10 @@ from typing import Any, Iterable, Literal, Mapping, Sequence
 
 from pydantic import Field, model_validator
 
-from .errors import Problem
-from .records import Dataset
-from .validation import ConfigModel, suggest
-from .yamlfile import KeyPath, YamlDocument
+from builder.catalogue.records import Dataset
+from builder.config.validation import ConfigModel, suggest
+from builder.config.yamlfile import KeyPath, YamlDocument
+from builder.errors import Problem
 
 
 class When(ConfigModel):

@@ -13,11 +13,11 @@ from typing import Callable, Mapping, NamedTuple
 
 from markupsafe import Markup, escape
 
-from . import display, formatting
-from .collections import Collection, FieldSpec, field_kind, field_units
-from .provenance import walk
-from .reads import Recorder
-from .records import Catalogue, Dataset, Parameter
+from builder.catalogue.provenance import walk
+from builder.catalogue.records import Catalogue, Dataset, Parameter
+from builder.memory.lookups import Recorder
+from builder.views import display, formatting
+from builder.views.collections import Collection, FieldSpec, field_kind, field_units
 
 
 class Span(NamedTuple):

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = """
 import json, sys
 from pathlib import Path
-from builder.build import BuildOptions, build
+from builder.commands.build import BuildOptions, build
 options = BuildOptions(project=Path(sys.argv[1]), sites=("hoa",), snapshot=Path(sys.argv[2]), out=Path(sys.argv[3]),
                        quiet=True)
 report = build(options)

@@ -34,7 +34,7 @@ from tests.projects import edited_snapshot  # noqa: E402
 BUILD = """
 import json, sys
 from pathlib import Path
-from builder.build import BuildOptions, build
+from builder.commands.build import BuildOptions, build
 report = build(BuildOptions(project=Path(sys.argv[1]), sites=("hoa",), snapshot=Path(sys.argv[2]),
                             out=Path(sys.argv[3]), quiet=True))
 site = report.sites[0]

@@ -42,8 +42,8 @@ from scripts.bench.build import project_copy  # noqa: E402
 
 SNAPSHOTS = """
 import sys
-from builder.snapshot import write_snapshot
-from builder.sources.hoa import hoa_snapshot
+from builder.catalogue.snapshot import write_snapshot
+from builder.harvest.sources.hoa import hoa_snapshot
 from scripts.bench.synthetic import synthetic_records
 count, paths = int(sys.argv[1]), sys.argv[2:]
 records = synthetic_records(count + len(paths) - 1)  # seeded and made in turn: the first `count` are those of `count`

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from builder.snapshot import write_snapshot  # noqa: E402
-from builder.sources.hoa import hoa_snapshot  # noqa: E402
+from builder.catalogue.snapshot import write_snapshot  # noqa: E402
+from builder.harvest.sources.hoa import hoa_snapshot  # noqa: E402
 
 HOA_JSON = ROOT / "catalogue" / "sources" / "hoa-metadata-2.0.0"
 ORGANS = ["brain", "heart", "lung", "kidney", "liver", "spleen", "colon", "eye", "testis", "prostate", "placenta",

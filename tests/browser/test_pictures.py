@@ -2,7 +2,7 @@
 
 import pytest
 
-from builder.build import BuildOptions, build
+from builder.commands.build import BuildOptions, build
 from tests.conftest import Served, screenshot
 from tests.projects import RGB, project_with_images
 

@@ -5,8 +5,10 @@ import re
 import pytest
 
 from tests.conftest import screenshot
+
 # The HOA site shows the HOA datasets of the snapshot, which holds other collections' too.
-from tests.snapshot_facts import hoa_count as count, hoa_facts as dataset_facts
+from tests.snapshot_facts import hoa_count as count
+from tests.snapshot_facts import hoa_facts as dataset_facts
 
 pytestmark = pytest.mark.browser
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from builder.build import BuildOptions, build
-from builder.snapshot import write_snapshot
-from builder.sources.hoa import hoa_snapshot
+from builder.catalogue.snapshot import write_snapshot
+from builder.commands.build import BuildOptions, build
+from builder.harvest.sources.hoa import hoa_snapshot
 from tests.conftest import HOA_JSON, REPO, Served, screenshot
 
 pytestmark = pytest.mark.browser

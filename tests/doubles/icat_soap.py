@@ -25,8 +25,8 @@ from typing import Any, Mapping
 
 from lxml import etree
 
-from builder.snapshot import Snapshot
-from builder.sources.entities import number_text
+from builder.catalogue.snapshot import Snapshot
+from builder.harvest.sources.entities import number_text
 from tests.doubles.icat_query import IcatFault, parse_query, run_query
 from tests.doubles.icat_store import CREATED, IcatObject, IcatStore
 from tests.doubles.icat_wsdl import NS, EntityType, entity_types, schema_document, wsdl_document

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-from builder.snapshot import Entity, Ref, Snapshot
+from builder.catalogue.snapshot import Entity, Ref, Snapshot
 from tests.doubles.icat_wsdl import EntityType, bean_of, entity_types
 
 CREATED = datetime(2025, 1, 1, tzinfo=timezone.utc)

@@ -14,7 +14,7 @@ from functools import cache
 
 from lxml import etree
 
-from builder.icatschema import SCHEMA_PATH
+from builder.catalogue.icatschema import SCHEMA_PATH
 
 NS = "http://icatproject.org"
 XSD = "{http://www.w3.org/2001/XMLSchema}"

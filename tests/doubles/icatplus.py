@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from builder.snapshot import Entity, Snapshot
+from builder.catalogue.snapshot import Entity, Snapshot
 
 MOD_TIME = "2026-01-10T09:00:00+00:00"  # when every served collection was last modified, until changed
 FAULTS = ("500", "reset", "slow", "truncated", "expire")

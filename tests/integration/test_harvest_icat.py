@@ -13,15 +13,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from lxml import etree
 
+from builder.catalogue.from_snapshot import catalogue_from_snapshot
+from builder.catalogue.icatschema import xml_schema
+from builder.catalogue.snapshot import read_snapshot, snapshot_bytes, write_snapshot
+from builder.commands.harvest import HarvestOptions
+from builder.commands.harvest import harvest as harvest_command
 from builder.errors import HarvestError
-from builder.harvest import HarvestOptions, harvest as harvest_command
-from builder.icatschema import xml_schema
-from builder.merge import merge
-from builder.records import catalogue_from_snapshot
-from builder.snapshot import read_snapshot, snapshot_bytes, write_snapshot
-from builder.sources.hoa import read_records
-from builder.sources.icat import Backoff, harvest_icat
-from builder.sources.request import HarvestRequest
+from builder.harvest.merge import merge
+from builder.harvest.sources.hoa import read_records
+from builder.harvest.sources.icat import Backoff, harvest_icat
+from builder.harvest.sources.request import HarvestRequest
 from tests.conftest import HOA_JSON, REPO, SNAPSHOT
 from tests.doubles.icat_soap import IcatDouble
 from tests.doubles.icat_store import CREATED

@@ -8,13 +8,13 @@ import shutil
 import pytest
 from lxml import etree
 
+from builder.catalogue.from_snapshot import catalogue_from_snapshot
+from builder.catalogue.icatschema import xml_schema
+from builder.catalogue.snapshot import read_snapshot
 from builder.cli import main
+from builder.commands.harvest import HarvestOptions, harvest
 from builder.errors import HarvestError
-from builder.harvest import HarvestOptions, harvest
-from builder.icatschema import xml_schema
-from builder.records import catalogue_from_snapshot
-from builder.snapshot import read_snapshot
-from builder.sources.hoa import hoa_snapshot, read_records
+from builder.harvest.sources.hoa import hoa_snapshot, read_records
 from tests.conftest import HOA_JSON, REPO, SNAPSHOT
 from tests.doubles.icatplus import IcatPlusDouble
 

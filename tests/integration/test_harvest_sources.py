@@ -8,11 +8,11 @@ import shutil
 import pytest
 from lxml import etree
 
+from builder.catalogue.from_snapshot import catalogue_from_snapshot
+from builder.catalogue.icatschema import xml_schema
+from builder.catalogue.snapshot import read_snapshot
+from builder.commands.harvest import HarvestOptions, harvest, selection
 from builder.errors import ConfigError, HarvestError
-from builder.harvest import HarvestOptions, harvest, selection
-from builder.icatschema import xml_schema
-from builder.records import catalogue_from_snapshot
-from builder.snapshot import read_snapshot
 from scripts.import_hoa_metadata import main as import_hoa
 from tests.conftest import FIXTURES, HOA_JSON, REPO, SNAPSHOT
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from builder.build import BuildOptions, build
 from builder.cli import main
+from builder.commands.build import BuildOptions, build
 from tests.conftest import HOA_JSON
 from tests.projects import GREY16, HUGE, MISSING, NOT_AN_IMAGE, OUTSIDE, RGB, TRUNCATED, project_with_images
 

@@ -17,10 +17,11 @@ from typing import NamedTuple
 import pytest
 from lxml import etree
 
-from builder.build import CACHE_FOLDER, BuildOptions, BuildReport, SiteReport, build
-from builder.cache import Source
 from builder.cli import main
-from builder.manifest import MANIFEST_FILE
+from builder.commands.build import BuildOptions, BuildReport, SiteReport, build
+from builder.memory.catalogue_cache import Source
+from builder.memory.manifest import MANIFEST_FILE
+from builder.project import CACHE_FOLDER
 from builder.render.environment import builtin_themes
 from tests.conftest import REPO, SNAPSHOT
 from tests.integration.test_bad_input import break_file, left_in

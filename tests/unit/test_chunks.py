@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from builder.chunks import scan
-from builder.delta import load, load_whole
-from builder.snapshot import read_dump, read_entity
+from builder.catalogue.snapshot import read_dump, read_entity
+from builder.memory.chunks import scan
+from builder.memory.delta import load, load_whole
 from tests.conftest import FIXTURES, SNAPSHOT
 
 DESCRIPTION = "<description>Zoom (VOI-02b) at 4.14um of the lung of donor A109"

@@ -2,11 +2,11 @@ from pathlib import Path
 
 import pytest
 
-from builder.collections import load_collection
+from builder.catalogue.from_snapshot import catalogue_from_snapshot
+from builder.catalogue.snapshot import read_snapshot
 from builder.errors import ConfigError
-from builder.records import catalogue_from_snapshot
-from builder.snapshot import read_snapshot
-from builder.views import Shaper
+from builder.views.collections import load_collection
+from builder.views.shaping import Shaper
 from tests.conftest import REPO, SNAPSHOT
 
 HOA_YML = (REPO / "collections" / "hoa.yml").read_text()

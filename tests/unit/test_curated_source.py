@@ -6,8 +6,9 @@ import pytest
 import yaml
 
 from builder.errors import ConfigError
-from builder.sources.curated import read_curated
-from scripts.make_snapshot import CURATED, main as make_main
+from builder.harvest.sources.curated import read_curated
+from scripts.make_snapshot import CURATED
+from scripts.make_snapshot import main as make_main
 from tests.conftest import SNAPSHOT
 from tests.curated_records import catalogue_of
 from tests.snapshot_facts import dataset_facts

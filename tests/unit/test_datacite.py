@@ -11,12 +11,13 @@ import pytest
 from datacite import schema45
 from lxml import etree
 
-from builder.export import doi_file_stem
-from builder.memo import ResultCache
-from builder.records import Affiliation, Funding, Person, catalogue_from_snapshot
+from builder.catalogue.from_snapshot import catalogue_from_snapshot
+from builder.catalogue.records import Affiliation, Funding, Person
+from builder.catalogue.snapshot import read_snapshot
+from builder.commands.export import doi_file_stem
+from builder.memory.results import ResultCache
 from builder.render.datacite import datacite_json, datacite_problems, datacite_record, datacite_xml
 from builder.render.landing import datacite_check
-from builder.snapshot import read_snapshot
 from tests.conftest import HOA_JSON, SNAPSHOT
 
 NS = {"d": "http://datacite.org/schema/kernel-4"}

@@ -4,9 +4,9 @@ import textwrap
 
 import pytest
 
-from builder.collections import load_collection
 from builder.errors import ConfigError
-from builder.views import Shaper
+from builder.views.collections import load_collection
+from builder.views.shaping import Shaper
 from tests.curated_records import catalogue_of
 
 RECORDS = """

@@ -5,8 +5,8 @@ import typing
 
 from pydantic import BaseModel
 
-from builder.collections import ATTRIBUTES, CollectionConfig
-from builder.sites import SiteConfig
+from builder.config.sites import SiteConfig
+from builder.views.collections import ATTRIBUTES, CollectionConfig
 from tests.conftest import REPO
 
 

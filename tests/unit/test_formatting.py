@@ -1,4 +1,4 @@
-from builder import formatting
+from builder.views.shaping import formatting
 
 
 def test_numbers_read_naturally():

@@ -3,10 +3,16 @@ import zipfile
 
 import pytest
 
+from builder.catalogue.from_snapshot import catalogue_from_snapshot
+from builder.catalogue.snapshot import read_snapshot, snapshot_bytes
 from builder.errors import SnapshotError
-from builder.records import catalogue_from_snapshot
-from builder.snapshot import read_snapshot, snapshot_bytes
-from builder.sources.hoa import DONOR_PARAMETERS, PREPARATION_PARAMETERS, SCAN_PARAMETERS, hoa_snapshot, read_records
+from builder.harvest.sources.hoa import (
+    DONOR_PARAMETERS,
+    PREPARATION_PARAMETERS,
+    SCAN_PARAMETERS,
+    hoa_snapshot,
+    read_records,
+)
 from scripts.import_hoa_metadata import main as import_main
 from tests.conftest import HOA_JSON, SNAPSHOT
 

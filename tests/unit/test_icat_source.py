@@ -10,13 +10,13 @@ import icat.exception
 import pytest
 from lxml import etree
 
+from builder.catalogue.from_snapshot import catalogue_from_snapshot
+from builder.catalogue.icatschema import icat_schema
+from builder.catalogue.snapshot import read_snapshot
 from builder.errors import HarvestError
-from builder.icatschema import icat_schema
-from builder.records import catalogue_from_snapshot
-from builder.snapshot import read_snapshot
-from builder.sources.icat import Backoff, harvest_icat
-from builder.sources.icat_entities import field_text
-from builder.sources.request import HarvestRequest
+from builder.harvest.sources.icat import Backoff, harvest_icat
+from builder.harvest.sources.icat_entities import field_text
+from builder.harvest.sources.request import HarvestRequest
 from tests.conftest import FIXTURES
 from tests.doubles.icat_soap import IcatDouble
 from tests.doubles.icat_wsdl import NS

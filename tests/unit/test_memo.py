@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from builder.memo import ResultCache, json_digest
+from builder.memory.results import ResultCache, json_digest
 
 
 def test_a_result_saved_by_one_build_is_found_by_the_next(tmp_path):

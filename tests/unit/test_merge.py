@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from builder.catalogue.icatschema import xml_schema
+from builder.catalogue.snapshot import Entity, Head, Ref, Snapshot, snapshot_bytes
 from builder.errors import HarvestError
-from builder.icatschema import xml_schema
-from builder.merge import merge
-from builder.snapshot import Entity, Head, Ref, Snapshot, snapshot_bytes
-from builder.sources.entities import entity_id
+from builder.harvest.merge import merge
+from builder.harvest.sources.entities import entity_id
 
 HEAD = Head(date="2026-03-01T00:00:00+00:00", generator="test", service="http://icatplus.test")
 

@@ -13,9 +13,10 @@ import neuroglancer
 import pytest
 import SimpleITK as sitk
 
-from builder.neuroglancer import ViewerSettings, context_link, volume_link
-from builder.records import Volume, catalogue_from_snapshot, volume_format
-from builder.snapshot import read_snapshot
+from builder.catalogue.from_snapshot import catalogue_from_snapshot, volume_format
+from builder.catalogue.records import Volume
+from builder.catalogue.snapshot import read_snapshot
+from builder.render.neuroglancer import ViewerSettings, context_link, volume_link
 from tests.conftest import HOA_JSON, SNAPSHOT
 from tests.projects import edited_snapshot
 

@@ -1,7 +1,7 @@
 import pytest
 
-from builder.manifest import MANIFEST_FILE, ManifestError, read_manifest
-from builder.output import OutputFolder
+from builder.memory.manifest import MANIFEST_FILE, ManifestError, read_manifest
+from builder.publish.output import OutputFolder
 
 
 def test_publish_replaces_the_old_site_in_one_step(tmp_path):

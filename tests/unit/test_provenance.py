@@ -3,9 +3,9 @@ the best result, inputs missing from the snapshot, and cycles."""
 
 import pytest
 
-from builder.collections import load_collection
-from builder.provenance import link, walk
-from builder.views import Shaper
+from builder.catalogue.provenance import link, walk
+from builder.views.collections import load_collection
+from builder.views.shaping import Shaper
 from tests.curated_records import catalogue_of
 
 # Every name says its case: r = raw, p = processed, m = merged; the digits tell them apart.

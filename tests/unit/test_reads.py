@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from builder.delta import load_whole
-from builder.reads import EVERYTHING, Lookups, Recorded, RecordedSet, Recorder, recorded_catalogue
+from builder.memory.delta import load_whole
+from builder.memory.lookups import EVERYTHING, Lookups, Recorded, RecordedSet, Recorder, recorded_catalogue
 from tests.conftest import SNAPSHOT
 
 

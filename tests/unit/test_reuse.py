@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from builder.delta import load_whole
-from builder.manifest import text_digest
-from builder.reads import Lookups, Recorder
-from builder.render.reuse import Piece, Reuse, SiteMemory, read_memory, write_memory
+from builder.memory.delta import load_whole
+from builder.memory.lookups import Lookups, Recorder
+from builder.memory.manifest import text_digest
+from builder.memory.site_memory import Piece, Reuse, SiteMemory, read_memory, write_memory
 from tests.conftest import SNAPSHOT
 
 

@@ -3,9 +3,9 @@ from collections import Counter
 import pytest
 from lxml import etree
 
+from builder.catalogue.icatschema import xml_schema
+from builder.catalogue.snapshot import Entity, Head, Ref, Snapshot, read_snapshot, snapshot_bytes, write_snapshot
 from builder.errors import SnapshotError
-from builder.icatschema import xml_schema
-from builder.snapshot import Entity, Head, Ref, Snapshot, read_snapshot, snapshot_bytes, write_snapshot
 from tests.conftest import FIXTURES, SNAPSHOT
 
 EXAMPLE = FIXTURES / "python-icat-example-5.0.xml"

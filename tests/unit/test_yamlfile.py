@@ -1,7 +1,7 @@
 import pytest
 
+from builder.config.yamlfile import format_key, parse_yaml
 from builder.errors import ConfigError
-from builder.yamlfile import format_key, parse_yaml
 
 
 def test_positions_of_values_and_keys():

@@ -17,13 +17,13 @@ from typing import Any, Iterable
 
 from pydantic import Field
 
-from ..errors import ConfigError, Problem
-from ..snapshot import Entity, Ref
-from ..validation import ConfigModel, suggest, validate_document
-from ..vocabulary import parameter_definitions
-from ..yamlfile import YamlDocument, load_yaml
-from .entities import EntityCollector, entity_id, icat_datetime
-from .hoa import FACILITY
+from builder.catalogue.snapshot import Entity, Ref
+from builder.catalogue.vocabulary import parameter_definitions
+from builder.config.validation import ConfigModel, suggest, validate_document
+from builder.config.yamlfile import YamlDocument, load_yaml
+from builder.errors import ConfigError, Problem
+from builder.harvest.sources.entities import EntityCollector, entity_id, icat_datetime
+from builder.harvest.sources.hoa import FACILITY
 
 Value = str | float | int
 

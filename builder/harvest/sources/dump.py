@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..errors import HarvestError, SnapshotError
-from ..records import normalise_doi
-from ..snapshot import Snapshot, read_snapshot
-from .request import Harvest, HarvestRequest
+from builder.catalogue.records import normalise_doi
+from builder.catalogue.snapshot import Snapshot, read_snapshot
+from builder.errors import HarvestError, SnapshotError
+from builder.harvest.sources.request import Harvest, HarvestRequest
 
 
 def harvest_dump(request: HarvestRequest) -> Harvest:

@@ -7,8 +7,8 @@ import re
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
 
-from ..snapshot import Entity, Ref
-from ..vocabulary import ParameterDefinition, parameter_definitions
+from builder.catalogue.snapshot import Entity, Ref
+from builder.catalogue.vocabulary import ParameterDefinition, parameter_definitions
 
 # Parameter holders in ICAT and the flag that says a parameter type applies to them.
 APPLICABLE = {

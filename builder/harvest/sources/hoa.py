@@ -16,11 +16,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..errors import HarvestError, Location, Problem, SnapshotError
-from ..snapshot import Entity, Head, Ref, Snapshot
-from .dump import dois_of
-from .entities import EntityCollector, entity_id, icat_datetime, snapshot_date, technique_id
-from .request import Harvest, HarvestRequest
+from builder.catalogue.snapshot import Entity, Head, Ref, Snapshot
+from builder.errors import HarvestError, Location, Problem, SnapshotError
+from builder.harvest.sources.dump import dois_of
+from builder.harvest.sources.entities import EntityCollector, entity_id, icat_datetime, snapshot_date, technique_id
+from builder.harvest.sources.request import Harvest, HarvestRequest
 
 FACILITY = {"name": "ESRF", "fullName": "European Synchrotron Radiation Facility", "url": "https://www.esrf.fr/"}
 # The HOA portal publishes every dataset under CC BY 4.0; DOI_rights holds "name,identifier,URL".

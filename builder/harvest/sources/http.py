@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from ..errors import HarvestError, Location, Problem
+from builder.errors import HarvestError, Location, Problem
 
 BACKOFF_SECONDS = 0.5  # first wait; doubles on each retry
 MAX_BACKOFF_SECONDS = 10.0

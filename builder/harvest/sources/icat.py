@@ -25,11 +25,11 @@ import suds.transport
 import tenacity
 from icat.query import Query
 
-from ..errors import HarvestError, Location, Problem
-from ..snapshot import Head, Snapshot
-from .entities import icat_datetime
-from .icat_entities import DuplicateName, EntityConverter
-from .request import Harvest, HarvestRequest
+from builder.catalogue.snapshot import Head, Snapshot
+from builder.errors import HarvestError, Location, Problem
+from builder.harvest.sources.entities import icat_datetime
+from builder.harvest.sources.icat_entities import DuplicateName, EntityConverter
+from builder.harvest.sources.request import Harvest, HarvestRequest
 
 GENERATOR = "atlasgen icat source (python-icat)"
 IN_LIST = 100  # values per IN (...) condition: keeps each query short

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from ..icatschema import icat_schema
-from ..snapshot import Entity, Ref
-from .entities import entity_id, number_text
+from builder.catalogue.icatschema import icat_schema
+from builder.catalogue.snapshot import Entity, Ref
+from builder.harvest.sources.entities import entity_id, number_text
 
 # One-to-many relations a dump writes inside their owner, as icatdump does (and the other sources).
 NESTED = {

@@ -16,8 +16,8 @@ previous one wrote.
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import quote
 from typing import Any, Callable, Iterable, TypeVar
+from urllib.parse import quote
 
 from icat_plus_client.models.datacollection import Datacollection
 from icat_plus_client.models.datafile import Datafile
@@ -28,13 +28,13 @@ from icat_plus_client.models.sample import Sample
 from icat_plus_client.models.session import Session
 from pydantic import ValidationError
 
-from ..errors import HarvestError, Location, Problem
-from ..records import normalise_doi
-from ..snapshot import Entity, Head, Ref, Snapshot
-from ..vocabulary import parameter_definitions
-from .entities import EntityCollector, entity_id, icat_datetime, technique_id
-from .http import JsonClient, Refused
-from .request import Harvest, HarvestRequest
+from builder.catalogue.records import normalise_doi
+from builder.catalogue.snapshot import Entity, Head, Ref, Snapshot
+from builder.catalogue.vocabulary import parameter_definitions
+from builder.errors import HarvestError, Location, Problem
+from builder.harvest.sources.entities import EntityCollector, entity_id, icat_datetime, technique_id
+from builder.harvest.sources.http import JsonClient, Refused
+from builder.harvest.sources.request import Harvest, HarvestRequest
 
 READER = {"plugin": "db", "username": "reader", "password": "reader"}  # the public portals' anonymous account
 PAGE = 100  # items per request of a paged route

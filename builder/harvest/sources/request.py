@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..snapshot import Snapshot
+from builder.catalogue.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
