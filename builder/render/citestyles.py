@@ -14,10 +14,7 @@ templates escape the text instead.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Mapping, Sequence
@@ -27,6 +24,7 @@ from citeproc.source.json import CiteProcJSON
 
 from builder.config.cslstyles import csl_style_path
 from builder.memory.results import ResultCache, json_digest
+from builder.workers import map_in_order
 
 # Numeric styles number their bibliography ("[1]", "1."): one citation alone needs no number.
 LEADING_NUMBER = re.compile(r"^\s*(?:\[\d+\]|\d+\.)\s*")
@@ -67,20 +65,12 @@ def styled_citations(items: Mapping[str, Mapping], styles: Sequence[tuple[str, s
     digests = {key: json_digest(item) for key, item in items.items()}
     missing = sorted({(style, key) for style, _ in styles for key in items
                       if cached.get(_style_digest(style), digests[key]) is None})
-    for (style, key), text in zip(missing, _render_all([(style, items[key]) for style, key in missing])):
+    texts = map_in_order(_render_one, [(style, items[key]) for style, key in missing], PARALLEL_FROM)
+    for (style, key), text in zip(missing, texts):
         cached.put(_style_digest(style), digests[key], text)
     cached.save()
     return {key: tuple(StyledCitation(label, style, cached.get(_style_digest(style), digests[key]) or "")
                        for style, label in styles) for key in items}
-
-
-def _render_all(work: list[tuple[str, Mapping]]) -> list[str]:
-    workers = min(os.cpu_count() or 1, 8)
-    if len(work) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [render_citation(style, item) for style, item in work]
-    chunk = max(1, len(work) // (workers * 4))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_render_one, work, chunksize=chunk))
 
 
 def _render_one(job: tuple[str, Mapping]) -> str:

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -29,6 +27,7 @@ from builder.memory.fingerprint import code_fingerprint
 from builder.memory.pickles import read_pickle, write_pickle
 from builder.publish.output import OutputFolder
 from builder.render import drawing, imaging
+from builder.workers import map_in_order
 
 FALLBACK_TYPES = ("image/jpeg", "image/png")  # what <img> itself gets; other types are <source>s
 PARALLEL_FROM = 8  # images to make; below this, starting workers costs more than it saves
@@ -264,12 +263,7 @@ def make_all(requests: Iterable[tuple[str, Request]], cache: ImageCache) -> Made
     result.cached = len(result.by_key)
     result.processed = len(missing)
     work = [(key, missing[key]) for key in sorted(missing)]
-    workers = min(os.cpu_count() or 1, 8)
-    if len(work) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        made = [make(request, key, cache) for key, request in work]
-    else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            made = list(pool.map(partial(_make_pair, cache=cache), work, chunksize=max(1, len(work) // (workers * 8))))
+    made = map_in_order(partial(_make_pair, cache=cache), work, PARALLEL_FROM, chunks_per_worker=8)
     result.by_key.update((m.key, m) for m in made)
     for item in made:
         cache.remember(item)

@@ -23,9 +23,7 @@ out its context.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
@@ -37,6 +35,7 @@ from builder.memory.manifest import inputs_digest
 from builder.memory.site_memory import Piece, Reuse
 from builder.publish.output import OutputFolder, Placed, Tree
 from builder.render import context as ctx
+from builder.workers import run_as_done, worker_count
 
 
 class Beside(NamedTuple):
@@ -67,10 +66,9 @@ class PageMade:
 
 Made = tuple[str, Piece | None]  # (page path, what the page piece read and made; None: kept from before)
 Files = Callable[[], Mapping[str, str]]  # makes files that are no page (search index): relative path -> text
+_Task = tuple[Callable[["_State", int], tuple[list[Placed], list[Made]]], int, int]  # (work, index, pages)
 SLICE = 250
 PARALLEL_FROM = 600  # pages; below this, starting workers costs more than it saves
-
-_worker_state: _State | None = None  # set in each worker by _adopt, before any job runs
 
 
 def render_pages(jobs: Sequence[Job], environment: Environment, site: ctx.SiteContext, output: OutputFolder,
@@ -79,20 +77,14 @@ def render_pages(jobs: Sequence[Job], environment: Environment, site: ctx.SiteCo
     fingerprint = shared_fingerprint(environment, site)
     reuse.made_with("page", fingerprint)
     state = _State(jobs, files, environment, site, output.tree, fingerprint, reuse)
-    workers = _worker_count(len(jobs))
     tasks = [(_make_files, index, 0) for index in range(len(files))] + \
             [(_render_slice, start, len(jobs[start:start + SLICE])) for start in range(0, len(jobs), SLICE)]
-    if workers < 2:
-        for work, index, pages in tasks:
-            _record(output, reuse, *work(state, index))
-            progress(pages)
-        return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
-        futures = {pool.submit(_assigned, work, index): pages for work, index, pages in tasks}
-        for future in as_completed(futures):
-            _record(output, reuse, *future.result())
-            progress(futures[future])
+
+    def done(task: _Task, result: tuple[list[Placed], list[Made]]) -> None:
+        _record(output, reuse, *result)
+        progress(task[2])
+
+    run_as_done(_run_task, tasks, state, worker_count(len(jobs), PARALLEL_FROM), done)
 
 
 def shared_fingerprint(environment: Environment, site: ctx.SiteContext) -> str:
@@ -127,21 +119,9 @@ def _record(output: OutputFolder, reuse: Reuse, placed: list[Placed], made: list
             reuse.add("page", path, piece)
 
 
-def _worker_count(pages: int) -> int:
-    if pages < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return min(os.cpu_count() or 1, 8)
-
-
-def _adopt(state: _State) -> None:
-    global _worker_state
-    _worker_state = state
-
-
-def _assigned(work: Callable[[_State, int], tuple[list[Placed], list[Made]]],
-              index: int) -> tuple[list[Placed], list[Made]]:
-    assert _worker_state is not None
-    return work(_worker_state, index)
+def _run_task(state: _State, task: _Task) -> tuple[list[Placed], list[Made]]:
+    work, index, _ = task
+    return work(state, index)
 
 
 def _make_files(state: _State, index: int) -> tuple[list[Placed], list[Made]]:
