@@ -9,9 +9,7 @@ requires, so a snapshot this project writes validates against the XSD.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from lxml import etree
 
 from builder.catalogue.icatschema import icat_schema
 from builder.errors import Location, Problem, SnapshotError
+from builder.files import atomic_writer
 
 Value = Union[str, "Ref", list["Entity"]]
 LIBXML_LINE_LIMIT = 65535
@@ -324,20 +323,8 @@ def _dangling_refs(snapshot: Snapshot, reader: _Reader) -> list[Problem]:
 
 def write_snapshot(snapshot: Snapshot, path: Path | str) -> None:
     """Write a schema-valid dump, atomically: a failure leaves any old file as it was."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        with open(temporary, "wb") as stream:
-            stream.write(snapshot_bytes(snapshot))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a snapshot is public data
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as stream:
+        stream.write(snapshot_bytes(snapshot))
 
 
 CHUNK = 100  # entities per <data> element

@@ -6,11 +6,11 @@ read or written only costs time: the build makes what it holds again.
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
+
+from builder.files import atomic_writer
 
 T = TypeVar("T")
 DAMAGED = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError)  # or another version
@@ -27,13 +27,10 @@ def read_pickle(path: Path, kind: type[T]) -> T | None:
 
 
 def write_pickle(path: Path, value: Any) -> bool:
-    """Pickle `value` at `path` by way of a temporary file beside it; False if it cannot be written."""
+    """Pickle `value` at `path`, whole or not at all; False if it cannot be written."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
-        with os.fdopen(handle, "wb") as stream:
+        with atomic_writer(path) as stream:
             pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
     except OSError:
         return False
     return True

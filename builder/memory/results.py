@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from builder.files import write_atomically
 
 
 class ResultCache:
@@ -47,12 +48,9 @@ class ResultCache:
         if self.folder is None:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             for namespace in sorted(self._changed):
-                temporary = self.folder / f".{namespace}.json.{os.getpid()}"
-                temporary.write_text(json.dumps(self._entries[namespace], sort_keys=True, ensure_ascii=False),
-                                     encoding="utf-8")
-                os.replace(temporary, self.folder / f"{namespace}.json")
+                text = json.dumps(self._entries[namespace], sort_keys=True, ensure_ascii=False)
+                write_atomically(self.folder / f"{namespace}.json", text.encode("utf-8"))
         except OSError:
             return  # a cache that cannot be written only costs time
         self._changed.clear()
