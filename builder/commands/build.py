@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable
 
 from builder.catalogue.records import Catalogue
 from builder.config.sites import Site, find_sites, load_site
@@ -33,7 +33,7 @@ from builder.render.doisite import atlas_links
 from builder.render.drawing import Palette
 from builder.render.environment import make_environment, static_dirs, theme_dirs, theme_fonts
 from builder.render.images import ImageCache
-from builder.render.site import SitePlan, SiteRenderer, plan_site
+from builder.render.site import SharedInputs, SitePlan, SiteRenderer, Theme, plan_site
 from builder.render.siteimages import ImageSettings
 from builder.views.collections import Collection, load_collection
 
@@ -116,38 +116,58 @@ def _collector_paused():
             gc.enable()
 
 
+@dataclass
+class SiteBuild:
+    """One site on its way through the build: the folder it is built in, what its published files were made from,
+    then its memory, plan and renderer as the build comes to them."""
+
+    site: Site
+    output: OutputFolder  # swapped in for the published site at the end
+    previous: Manifest | None  # the published site's manifest; None: every file is made again
+    problems: list[Problem]  # why the published site's manifest is not trusted
+    reuse: Reuse | None = None  # what its last build made, and the memory this one makes
+    plan: SitePlan | None = None
+    renderer: SiteRenderer | None = None
+
+    def report(self, incremental: bool) -> SiteReport:
+        plan, renderer, reuse, output = self.plan, self.renderer, self.reuse, self.output
+        assert plan is not None and renderer is not None and reuse is not None
+        images = renderer.images
+        removed = set(self.previous.files) - set(output.hashes) if self.previous else set()
+        return SiteReport(plan.site.name, output.target, plan.page_count, len(output.hashes),
+                          len(plan.links.datasets), len(plan.dois), images.processed, images.cached,
+                          images.seconds, len(output.hashes) - len(output.carried), len(output.carried),
+                          len(removed), reuse.kept_count, reuse.made_count,
+                          (self.problems if incremental else []) + renderer.warnings)
+
+
 def _build(options: BuildOptions, log: Callable[[str], None]) -> BuildReport:
     started = time.perf_counter()
     project = Project(options.project)
     report = BuildReport()
-    sites = _load_sites(project, options.sites)
     out_root = options.out or project.root / "site"
-    previous = {site.name: _previous_manifest(out_root / site.name, project) for site in sites}
-    # Each new folder starts as links to its published site, made while the catalogue and pages are worked out.
-    outputs = {site.name: OutputFolder(out_root / site.name, previous[site.name][0] if options.incremental else None,
-                                       manifest=True) for site in sites}
+    builds = [_start_site(site, out_root / site.name, project, options.incremental)
+              for site in _load_sites(project, options.sites)]
     try:
-        made = _make_sites(options, project, sites, outputs, previous, report, log)
+        _make_sites(options, project, builds, report, log)
     except BaseException:
-        for output in outputs.values():
-            output.discard(in_background=True)
+        for build in builds:
+            build.output.discard(in_background=True)
         raise
-    for plan, renderer in made:
-        output, images, reuse = outputs[plan.site.name], renderer.images, renderer.reuse
-        manifest, problems = previous[plan.site.name]
-        removed = set(manifest.files) - set(output.hashes) if manifest else set()
-        report.sites.append(SiteReport(plan.site.name, output.target, plan.page_count, len(output.hashes),
-                                       len(plan.links.datasets), len(plan.dois), images.processed, images.cached,
-                                       images.seconds, len(output.hashes) - len(output.carried), len(output.carried),
-                                       len(removed), reuse.kept_count, reuse.made_count,
-                                       (problems if options.incremental else []) + renderer.warnings))
+    report.sites = [build.report(options.incremental) for build in builds]
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _make_sites(options: BuildOptions, project: Project, sites: list[Site], outputs: Mapping[str, OutputFolder],
-                previous: Mapping[str, tuple[Manifest | None, list[Problem]]], report: BuildReport,
-                log: Callable[[str], None]) -> list[tuple[SitePlan, SiteRenderer]]:
+def _start_site(site: Site, folder: Path, project: Project, incremental: bool) -> SiteBuild:
+    """The site's new folder starts as links to its published site, made while the catalogue and pages are
+    worked out."""
+    manifest, problems = _previous_manifest(folder, project)
+    return SiteBuild(site, OutputFolder(folder, manifest if incremental else None, manifest=True), manifest, problems)
+
+
+def _make_sites(options: BuildOptions, project: Project, builds: list[SiteBuild], report: BuildReport,
+                log: Callable[[str], None]) -> None:
     """Load the catalogue, plan, render and publish every site into its output folder."""
     clock = _Clock(report)
     snapshot_path = options.snapshot or project.root / DEFAULT_SNAPSHOT
@@ -159,29 +179,28 @@ def _make_sites(options: BuildOptions, project: Project, sites: list[Site], outp
     # A cached catalogue may come from an identical file elsewhere: name the file given.
     report.warnings += [Problem(replace(p.location, path=project.shown(snapshot_path)), p.message)
                         for p in catalogue.problems]
+    sites = [build.site for build in builds]
     with clock("plan"):
         atlases = [a for a in _load_sites(project, ()) if a.config.collections] \
             if any(s.config.doi_pages == "all" for s in sites) else []
         collections = _load_collections(project, sites + atlases, catalogue)
         report.warnings += [warning for name in sorted(collections) for warning in collections[name].warnings]
         memories = project.root / CACHE_FOLDER / "sites" if options.cache else None
-        reuses = {site.name: _reuse(project, site, catalogue, previous[site.name][0], memories, options)
-                  for site in sites}
-        plans = [plan_site(site, [collections[name] for name in site.config.collections], catalogue,
-                           read_published(outputs[site.name].target), reuses[site.name]) for site in sites]
+        for build in builds:
+            build.reuse = _reuse(project, build, catalogue, memories, options)
+            build.plan = plan_site(build.site, [collections[name] for name in build.site.config.collections],
+                                   catalogue, read_published(build.output.target), build.reuse)
         dataset_sites = atlas_links([(a, [collections[n] for n in a.config.collections]) for a in atlases], catalogue)
     results = ResultCache(project.root / CACHE_FOLDER / "results" if options.cache else None)
     with _image_cache(project, options.cache) as image_cache, clock("render"):
-        renderers = [_render(plan, catalogue, project, outputs[plan.site.name], image_cache, options.quiet, results,
-                             dataset_sites if plan.site.config.doi_pages == "all" else {}, reuses[plan.site.name])
-                     for plan in plans]
+        shared = SharedInputs(catalogue, image_cache, results, dataset_sites)
+        for build in builds:
+            build.renderer = _render(build, shared, project, options.quiet)
     with clock("publish"):
-        for plan in plans:
-            output = outputs[plan.site.name]
-            output.publish(remove_old_in_background=True)
-            if memories:
-                write_memory(memories, plan.site.name, reuses[plan.site.name].finish(output.manifest_text))
-    return list(zip(plans, renderers))
+        for build in builds:
+            build.output.publish(remove_old_in_background=True)
+            if memories and build.reuse is not None:
+                write_memory(memories, build.site.name, build.reuse.finish(build.output.manifest_text))
 
 
 def _previous_manifest(folder: Path, project: Project) -> tuple[Manifest | None, list[Problem]]:
@@ -249,12 +268,13 @@ def _image_cache(project: Project, keep: bool):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _reuse(project: Project, site: Site, catalogue: Catalogue, manifest: Manifest | None, memories: Path | None,
+def _reuse(project: Project, build: SiteBuild, catalogue: Catalogue, memories: Path | None,
            options: BuildOptions) -> Reuse:
     """What the site's previous build made, where the published site is what it made and is built upon."""
+    manifest = build.previous
     usable = memories is not None and manifest is not None and options.incremental
-    memory = read_memory(memories, site.name, manifest.digest) if usable else None  # type: ignore
-    return Reuse(memory, _settings_fingerprint(project, site), Lookups(catalogue), Recorder())
+    memory = read_memory(memories, build.site.name, manifest.digest) if usable else None  # type: ignore
+    return Reuse(memory, _settings_fingerprint(project, build.site), Lookups(catalogue), Recorder())
 
 
 def _settings_fingerprint(project: Project, site: Site) -> str:
@@ -274,22 +294,26 @@ def _settings_fingerprint(project: Project, site: Site) -> str:
     return digest.hexdigest()
 
 
-def _render(plan: SitePlan, catalogue: Catalogue, project: Project, output: OutputFolder, image_cache: ImageCache,
-            quiet: bool, results: ResultCache, dataset_sites: Mapping[str, tuple], reuse: Reuse) -> SiteRenderer:
-    config = plan.site.config
-    override = plan.site.source_path(config.templates) if config.templates else None
+def _render(build: SiteBuild, shared: SharedInputs, project: Project, quiet: bool) -> SiteRenderer:
+    plan = build.plan
+    assert plan is not None
+    renderer = SiteRenderer(plan, _theme(build.site, project), build.output, shared, build.reuse)
+    with Progress(f"{plan.site.name}", plan.page_count, enabled=not quiet and sys.stderr.isatty()) as progress:
+        renderer.render(progress.advance)
+    return renderer
+
+
+def _theme(site: Site, project: Project) -> Theme:
+    config = site.config
+    override = site.source_path(config.templates) if config.templates else None
     dirs = theme_dirs(project.themes, config.theme, override)
     fonts = theme_fonts(dirs)
     image_settings = ImageSettings(
         site_title=config.title, palette=Palette(config.branding.colour, config.branding.accent), fonts=fonts,
         font_digests=(file_digest(Path(fonts.regular)), file_digest(Path(fonts.bold))),
-        root=plan.site.source_path(config.images.root) if config.images.root else None, social=config.images.social,
+        root=site.source_path(config.images.root) if config.images.root else None, social=config.images.social,
         shown=project.shown)
-    renderer = SiteRenderer(plan, catalogue, make_environment(dirs), output, static_dirs(dirs), image_settings,
-                            image_cache, results, dataset_sites, reuse)
-    with Progress(f"{plan.site.name}", plan.page_count, enabled=not quiet and sys.stderr.isatty()) as progress:
-        renderer.render(progress.advance)
-    return renderer
+    return Theme(make_environment(dirs), static_dirs(dirs), image_settings)
 
 
 class _Clock:

@@ -172,24 +172,43 @@ def _sort_columns(collection: Collection, views: Sequence[DatasetView]) -> list[
 # ---------------------------------------------------------------- writing
 
 
+@dataclass(frozen=True)
+class Theme:
+    """How a site's files look: its templates, the static files copied beside them, how its images are drawn."""
+
+    environment: Environment
+    static_dirs: Sequence[Path]
+    images: ImageSettings
+
+
+@dataclass(frozen=True)
+class SharedInputs:
+    """What every site of a build draws on: the catalogue, the caches kept across builds, the atlas pages."""
+
+    catalogue: Catalogue
+    image_cache: ImageCache
+    results: ResultCache = field(default_factory=lambda: ResultCache(None))  # citations, DataCite checks
+    atlas_links: Mapping[str, tuple[ExternalLink, ...]] = field(default_factory=dict)  # dataset key -> its pages
+
+
 class SiteRenderer:
-    def __init__(self, plan: SitePlan, catalogue: Catalogue, environment: Environment, output: OutputFolder,
-                 static_dirs: Sequence[Path], image_settings: ImageSettings, image_cache: ImageCache,
-                 results: ResultCache | None = None,
-                 atlas_links: Mapping[str, tuple[ExternalLink, ...]] | None = None, reuse: Reuse | None = None):
+    def __init__(self, plan: SitePlan, theme: Theme, output: OutputFolder, shared: SharedInputs,
+                 reuse: Reuse | None = None):
         self.plan = plan
         self.site = plan.site
-        self.catalogue = catalogue
-        self.environment = environment
+        self.catalogue = shared.catalogue
+        self.environment = theme.environment
         self.output = output
-        self.static_dirs = static_dirs
+        self.static_dirs = theme.static_dirs
         self.site_context = ctx.site_context(self.site)
-        self.image_settings = image_settings
-        self.image_cache = image_cache
+        self.image_settings = theme.images
+        self.image_cache = shared.image_cache
         self.images = SiteImages()
-        self.reuse = reuse or Reuse.nothing(catalogue)
+        self.reuse = reuse or Reuse.nothing(self.catalogue)
         self.reuse.lookups.add_fields(plan.links, "links.")
-        self.doi_pages = DoiPages(plan, catalogue, atlas_links or {}, results or ResultCache(None), self.reuse)
+        # Only a site with a page for every DOI links each DOI's datasets to their pages in the atlases.
+        atlas_links = shared.atlas_links if self.site.config.doi_pages == "all" else {}
+        self.doi_pages = DoiPages(plan, self.catalogue, atlas_links, shared.results, self.reuse)
 
     @property
     def warnings(self) -> list[Problem]:
