@@ -24,7 +24,7 @@ from builder.memory.fingerprint import code_fingerprint
 from builder.memory.lookups import Lookups, Recorder
 from builder.memory.manifest import MANIFEST_FILE, Manifest, ManifestError, read_manifest
 from builder.memory.results import ResultCache
-from builder.memory.site_memory import Reuse, read_memory, write_memory
+from builder.memory.site_memory import MemoryKeeper, read_memory, write_memory
 from builder.progress import Progress
 from builder.project import CACHE_FOLDER, DEFAULT_SNAPSHOT, Project
 from builder.publish.output import OutputFolder
@@ -125,19 +125,19 @@ class SiteBuild:
     output: OutputFolder  # swapped in for the published site at the end
     previous: Manifest | None  # the published site's manifest; None: every file is made again
     problems: list[Problem]  # why the published site's manifest is not trusted
-    reuse: Reuse | None = None  # what its last build made, and the memory this one makes
+    memory: MemoryKeeper | None = None  # what its last build made, and the memory this one makes
     plan: SitePlan | None = None
     renderer: SiteRenderer | None = None
 
     def report(self, incremental: bool) -> SiteReport:
-        plan, renderer, reuse, output = self.plan, self.renderer, self.reuse, self.output
-        assert plan is not None and renderer is not None and reuse is not None
+        plan, renderer, memory, output = self.plan, self.renderer, self.memory, self.output
+        assert plan is not None and renderer is not None and memory is not None
         images = renderer.images
         removed = set(self.previous.files) - set(output.hashes) if self.previous else set()
         return SiteReport(plan.site.name, output.target, plan.page_count, len(output.hashes),
                           len(plan.links.datasets), len(plan.dois), images.processed, images.cached,
                           images.seconds, len(output.hashes) - len(output.carried), len(output.carried),
-                          len(removed), reuse.kept_count, reuse.made_count,
+                          len(removed), memory.carried_over_count, memory.made_count,
                           (self.problems if incremental else []) + renderer.warnings)
 
 
@@ -187,9 +187,9 @@ def _make_sites(options: BuildOptions, project: Project, builds: list[SiteBuild]
         report.warnings += [warning for name in sorted(collections) for warning in collections[name].warnings]
         memories = project.root / CACHE_FOLDER / "sites" if options.cache else None
         for build in builds:
-            build.reuse = _reuse(project, build, catalogue, memories, options)
+            build.memory = _memory_keeper(project, build, catalogue, memories, options)
             build.plan = plan_site(build.site, [collections[name] for name in build.site.config.collections],
-                                   catalogue, read_published(build.output.target), build.reuse)
+                                   catalogue, read_published(build.output.target), build.memory)
         dataset_sites = atlas_links([(a, [collections[n] for n in a.config.collections]) for a in atlases], catalogue)
     results = ResultCache(project.root / CACHE_FOLDER / "results" if options.cache else None)
     with _image_cache(project, options.cache) as image_cache, clock("render"):
@@ -199,8 +199,8 @@ def _make_sites(options: BuildOptions, project: Project, builds: list[SiteBuild]
     with clock("publish"):
         for build in builds:
             build.output.publish(remove_old_in_background=True)
-            if memories and build.reuse is not None:
-                write_memory(memories, build.site.name, build.reuse.finish(build.output.manifest_text))
+            if memories and build.memory is not None:
+                write_memory(memories, build.site.name, build.memory.finish(build.output.manifest_text))
 
 
 def _previous_manifest(folder: Path, project: Project) -> tuple[Manifest | None, list[Problem]]:
@@ -268,13 +268,13 @@ def _image_cache(project: Project, keep: bool):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _reuse(project: Project, build: SiteBuild, catalogue: Catalogue, memories: Path | None,
-           options: BuildOptions) -> Reuse:
+def _memory_keeper(project: Project, build: SiteBuild, catalogue: Catalogue, memories: Path | None,
+                   options: BuildOptions) -> MemoryKeeper:
     """What the site's previous build made, where the published site is what it made and is built upon."""
     manifest = build.previous
     usable = memories is not None and manifest is not None and options.incremental
-    memory = read_memory(memories, build.site.name, manifest.digest) if usable else None  # type: ignore
-    return Reuse(memory, _settings_fingerprint(project, build.site), Lookups(catalogue), Recorder())
+    previous = read_memory(memories, build.site.name, manifest.digest) if usable else None  # type: ignore
+    return MemoryKeeper(previous, _settings_fingerprint(project, build.site), Lookups(catalogue), Recorder())
 
 
 def _settings_fingerprint(project: Project, site: Site) -> str:
@@ -297,7 +297,7 @@ def _settings_fingerprint(project: Project, site: Site) -> str:
 def _render(build: SiteBuild, shared: SharedInputs, project: Project, quiet: bool) -> SiteRenderer:
     plan = build.plan
     assert plan is not None
-    renderer = SiteRenderer(plan, _theme(build.site, project), build.output, shared, build.reuse)
+    renderer = SiteRenderer(plan, _theme(build.site, project), build.output, shared, build.memory)
     with Progress(f"{plan.site.name}", plan.page_count, enabled=not quiet and sys.stderr.isatty()) as progress:
         renderer.render(progress.advance)
     return renderer

@@ -21,7 +21,7 @@ from enum import Enum
 from pathlib import Path
 
 from builder.catalogue.records import Catalogue
-from builder.memory.delta import Loaded, load, load_whole
+from builder.memory.delta import LoadedCatalogue, load, load_whole
 from builder.memory.fingerprint import code_fingerprint
 from builder.memory.pickles import read_pickle, write_pickle
 
@@ -72,19 +72,19 @@ def _entries(folder: Path, prefix: str = "catalogue-") -> list[Path]:
     return sorted(folder.glob(f"{prefix}*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
 
 
-def _newest(folder: Path) -> Loaded | None:
+def _newest(folder: Path) -> LoadedCatalogue | None:
     entries = _entries(folder, _prefix()) if folder.is_dir() else []
     return _read(entries[0]) if entries else None
 
 
-def _read(entry: Path) -> Loaded | None:
-    loaded = read_pickle(entry, Loaded)
+def _read(entry: Path) -> LoadedCatalogue | None:
+    loaded = read_pickle(entry, LoadedCatalogue)
     if loaded is None:
         entry.unlink(missing_ok=True)  # damaged or from another version: made again
     return loaded
 
 
-def _store(folder: Path, entry: Path, loaded: Loaded) -> None:
+def _store(folder: Path, entry: Path, loaded: LoadedCatalogue) -> None:
     if not write_pickle(entry, loaded):
         return
     for old in _entries(folder)[KEEP:]:

@@ -38,7 +38,7 @@ ROOT_KINDS = ("dataset", "dataPublication")
 SHARE_WORTH_UPDATING = 0.05  # above this share of records to make again, parsing everything costs about the same
 
 
-class Known(NamedTuple):
+class EntitySummary(NamedTuple):
     """What an update needs of one top-level entity of a snapshot."""
 
     digest: bytes  # of its bytes in the file
@@ -47,49 +47,53 @@ class Known(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Table:
-    entities: dict[str, Known]  # by id, in file order
+class SnapshotIndex:
+    """What a later update needs of a whole snapshot."""
+
+    entities: dict[str, EntitySummary]  # by id, in file order
     roots: dict[str, str]  # id of a root entity -> key or DOI of its record
 
 
 @dataclass(frozen=True)
-class Loaded:
+class LoadedCatalogue:
+    """A snapshot's catalogue, with the index a later snapshot is updated from."""
+
     catalogue: Catalogue
-    table: Table | None  # None: the snapshot cannot be updated from (see the module's notes)
+    index: SnapshotIndex | None  # None: the snapshot cannot be updated from (see the module's notes)
 
 
-def load(path: str, data: bytes, base: Loaded | None) -> tuple[Loaded, bool]:
+def load(path: str, data: bytes, base: LoadedCatalogue | None) -> tuple[LoadedCatalogue, bool]:
     """The catalogue of the dump `data` read from `path`; (loaded, whether it was updated from `base`)."""
-    if base is not None and base.table is not None:
+    if base is not None and base.index is not None:
         layout = scan(data)
         if layout is not None:
-            updated = _Update(path, data, layout, base.catalogue, base.table).run()
+            updated = _Update(path, data, layout, base.catalogue, base.index).run()
             if updated is not None:
                 return updated, True
     return load_whole(path, data), False
 
 
-def load_whole(path: str, data: bytes) -> Loaded:
+def load_whole(path: str, data: bytes) -> LoadedCatalogue:
     """Parse the whole file; raises SnapshotError for a broken one."""
     dump = read_dump(path)
     records = records_of(dump.snapshot)
     catalogue = assemble(dump.snapshot.head.date, records.datasets, records.publications, records.parameter_types,
                          records.lines, path)
-    return Loaded(catalogue, _table(dump.snapshot.entities, dump.references, dump.plain, records.roots, data))
+    return LoadedCatalogue(catalogue, _index(dump.snapshot.entities, dump.references, dump.plain, records.roots, data))
 
 
-def _table(entities: list[Entity], references: list[tuple[str, ...]], plain: bool, roots: dict[str, str],
-           data: bytes) -> Table | None:
+def _index(entities: list[Entity], references: list[tuple[str, ...]], plain: bool, roots: dict[str, str],
+           data: bytes) -> SnapshotIndex | None:
     """What a later update needs, if the file's layout was read right: the scan finds each entity the parse did."""
     layout = scan(data) if plain else None
     if layout is None or len(layout.chunks) != len(entities) or len(set(roots.values())) != len(roots):
         return None
-    known: dict[str, Known] = {}
+    known: dict[str, EntitySummary] = {}
     for chunk, entity, refs in zip(layout.chunks, entities, references):
         if entity.id is None or entity.id in known or chunk.line != entity.line:
             return None
-        known[entity.id] = Known(chunk.digest, entity.kind, refs)
-    return Table(known, roots)
+        known[entity.id] = EntitySummary(chunk.digest, entity.kind, refs)
+    return SnapshotIndex(known, roots)
 
 
 class _NotWorthIt(Exception):
@@ -97,16 +101,16 @@ class _NotWorthIt(Exception):
 
 
 class _Update:
-    def __init__(self, path: str, data: bytes, layout: Layout, catalogue: Catalogue, table: Table):
+    def __init__(self, path: str, data: bytes, layout: Layout, catalogue: Catalogue, index: SnapshotIndex):
         self.path, self.data, self.layout = path, data, layout
-        self.catalogue, self.base = catalogue, table
+        self.catalogue, self.base = catalogue, index
         self.chunks: dict[str, Chunk] = {}  # the new file's entities by id, in file order
-        self.now: dict[str, Known] = {}
+        self.now: dict[str, EntitySummary] = {}
         self.parsed: dict[str, Entity] = {}
         self._referrers: dict[str, list[str]] | None = None  # in the new file, made when first needed
-        self.limit = max(20, int(SHARE_WORTH_UPDATING * len(table.roots)))
+        self.limit = max(20, int(SHARE_WORTH_UPDATING * len(index.roots)))
 
-    def run(self) -> Loaded | None:
+    def run(self) -> LoadedCatalogue | None:
         try:
             self._read_entities()
             added = self.now.keys() - self.base.entities.keys()
@@ -135,13 +139,13 @@ class _Update:
             self.chunks[entity_id] = chunk
             self.now[entity_id] = known or self.base.entities[entity_id]
 
-    def _parse(self, chunk: Chunk) -> tuple[str, Known]:
+    def _parse(self, chunk: Chunk) -> tuple[str, EntitySummary]:
         read = read_entity(self.data[chunk.start:chunk.end], chunk.line, self.path)
         entity_id = read.entity.id
         if not read.plain or entity_id is None:
             raise _NotWorthIt
         self.parsed[entity_id] = read.entity
-        return entity_id, Known(chunk.digest, read.entity.kind, read.references)
+        return entity_id, EntitySummary(chunk.digest, read.entity.kind, read.references)
 
     def _entity(self, entity_id: str) -> Entity:
         if entity_id not in self.parsed:
@@ -189,7 +193,7 @@ class _Update:
 
     # ---- the records
 
-    def _loaded(self, affected: set[str], differing: set[str]) -> Loaded:
+    def _loaded(self, affected: set[str], differing: set[str]) -> LoadedCatalogue:
         now_roots = sorted((i for i in affected if i in self.now), key=lambda i: self.chunks[i].start)
         needed = _reached(now_roots + [r for i in now_roots for r in self.referrers(i)],
                           lambda i: self.now[i].references)
@@ -212,8 +216,9 @@ class _Update:
             into[key] = made[key]
             roots[entity_id] = key
         lines = {key: self.chunks[i].line for i, key in roots.items() if key in datasets}
-        return Loaded(assemble(head.date, datasets, publications, self._parameter_types(differing, head), lines,
-                               self.path, self.catalogue), Table(self.now, roots))
+        catalogue = assemble(head.date, datasets, publications, self._parameter_types(differing, head), lines,
+                             self.path, self.catalogue)
+        return LoadedCatalogue(catalogue, SnapshotIndex(self.now, roots))
 
     def _parameter_types(self, differing: set[str], head: Head) -> dict[str, ParameterInfo]:
         """The catalogue's parameter types, read again only if one of them differs."""

@@ -39,28 +39,28 @@ class SiteMemory:
     made_with: dict[str, str] = field(default_factory=dict)  # kind -> what all its pieces share, known only then
 
 
-class Reuse:
+class MemoryKeeper:
     """The previous build's memory of a site, where it still holds, and the memory this build makes."""
 
     def __init__(self, previous: SiteMemory | None, fingerprint: str, lookups: Lookups, recorder: Recorder):
         self.lookups, self.recorder = lookups, recorder
         self.previous = previous if previous is not None and previous.fingerprint == fingerprint else None
         self._shared_unchanged: bool | None = None  # checked when first asked
-        self.memory = SiteMemory(fingerprint)
-        self.kept_count = self.made_count = 0
+        self.new_memory = SiteMemory(fingerprint)
+        self.carried_over_count = self.made_count = 0
 
     @classmethod
-    def nothing(cls, catalogue: Catalogue) -> Reuse:
+    def without_previous(cls, catalogue: Catalogue) -> MemoryKeeper:
         """No previous build to keep anything from."""
         return cls(None, "", Lookups(catalogue), Recorder())
 
-    def kept(self, kind: str, key: Hashable) -> Piece | None:
+    def unchanged(self, kind: str, key: Hashable) -> Piece | None:
         """The previous build's piece, if every key it looked up holds what it held."""
         if self.previous is None:
             return None
         if self._shared_unchanged is None:
             self._shared_unchanged = self.lookups.unchanged(self.previous.shared)
-        if not self._shared_unchanged or self.previous.made_with.get(kind) != self.memory.made_with.get(kind):
+        if not self._shared_unchanged or self.previous.made_with.get(kind) != self.new_memory.made_with.get(kind):
             return None
         piece = self.previous.pieces.get((kind, key))
         return piece if piece is not None and self.lookups.unchanged(piece.reads) else None
@@ -68,26 +68,27 @@ class Reuse:
     def made_with(self, kind: str, fingerprint: str) -> None:
         """What every piece of `kind` is made with, known only once the build has come to them (as the asset URLs
         of pages): none is kept unless the previous build made them with the same."""
-        self.memory.made_with[kind] = fingerprint
+        self.new_memory.made_with[kind] = fingerprint
 
-    def keep(self, kind: str, key: Hashable, piece: Piece) -> None:
+    def carry_over(self, kind: str, key: Hashable, piece: Piece) -> None:
         """Remember a piece kept from the previous build."""
-        self.memory.pieces[(kind, key)] = piece
-        self.kept_count += 1
+        self.new_memory.pieces[(kind, key)] = piece
+        self.carried_over_count += 1
 
-    def add(self, kind: str, key: Hashable, piece: Piece) -> None:
+    def add_made(self, kind: str, key: Hashable, piece: Piece) -> None:
         """Remember a piece made in this build."""
-        self.memory.pieces[(kind, key)] = piece
+        self.new_memory.pieces[(kind, key)] = piece
         self.made_count += 1
 
-    def made(self, kind: str, key: Hashable, reads: set[Read], made: Any) -> None:
-        self.add(kind, key, Piece(self.lookups.fingerprints(reads), made))
+    def add_made_from_reads(self, kind: str, key: Hashable, reads: set[Read], made: Any) -> None:
+        """Remember a piece made in this build from what it looked up."""
+        self.add_made(kind, key, Piece(self.lookups.fingerprints(reads), made))
 
     def finish(self, manifest_text: str) -> SiteMemory:
         """This build's memory, for the site published with `manifest_text`."""
-        self.memory.shared = self.lookups.fingerprints(self.recorder.shared)
-        self.memory.manifest = text_digest(manifest_text)
-        return self.memory
+        self.new_memory.shared = self.lookups.fingerprints(self.recorder.shared)
+        self.new_memory.manifest = text_digest(manifest_text)
+        return self.new_memory
 
 
 def read_memory(folder: Path, site: str, manifest_digest: str) -> SiteMemory | None:

@@ -28,12 +28,21 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from builder.memory.manifest import MANIFEST_FILE, Entry, Manifest, ManifestError, read_manifest
 
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
+
+
+class Placed(NamedTuple):
+    """A file put into the new site, as its manifest records it."""
+
+    relative: str  # path in the site
+    inputs: str  # hash of what it is made from (its bytes' hash, for a file that is its own input)
+    digest: str  # sha256 of its bytes
+    carried: bool  # kept from the published site, not made again
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ class Tree:
     previous: Mapping[str, Entry]  # the published site's manifest
     present: Mapping[str, str]  # files in `folder` before the build placed any -> sha256 of their bytes
 
-    def keep(self, relative: str, inputs: str) -> Entry | None:
+    def carry_over(self, relative: str, inputs: str) -> Entry | None:
         """The published file at `relative`, kept in the new site if it was made from `inputs`; else None."""
         old = self.previous.get(relative)
         if old is None or old.inputs != inputs:
@@ -58,27 +67,24 @@ class Tree:
             _unlink(os.path.join(self.folder, relative))
         return old if carry_file(self.published, self.folder, relative) else None
 
-    def keep_same(self, relative: str, digest: str) -> Entry | None:
+    def carry_over_unchanged(self, relative: str, digest: str) -> Entry | None:
         """The published file at `relative`, kept in the new site if its bytes have this sha256; else None."""
         old = self.previous.get(relative)
-        return self.keep(relative, old.inputs) if old is not None and old.digest == digest else None
+        return self.carry_over(relative, old.inputs) if old is not None and old.digest == digest else None
 
-    def write(self, relative: str, payload: bytes) -> str:
+    def overwrite(self, relative: str, payload: bytes) -> str:
         """Write `payload` at `relative`, in place of any file there; its sha256."""
         write_file(self.folder, relative, payload)
         return hashlib.sha256(payload).hexdigest()
 
-    def put(self, relative: str, payload: bytes) -> Placed:
+    def write(self, relative: str, payload: bytes) -> Placed:
         """Place a file whose content is its own input: the published file, if it holds these bytes."""
         digest = hashlib.sha256(payload).hexdigest()
-        old = self.keep_same(relative, digest)
+        old = self.carry_over_unchanged(relative, digest)
         if old is not None:
-            return relative, old.inputs, digest, True
+            return Placed(relative, old.inputs, digest, True)
         write_file(self.folder, relative, payload)
-        return relative, digest, digest, False
-
-
-Placed = tuple[str, str, str, bool]  # (relative path, inputs hash, bytes hash, kept from the published site)
+        return Placed(relative, digest, digest, False)
 
 
 class OutputFolder:
@@ -135,11 +141,11 @@ class OutputFolder:
 
     def write(self, relative: str, data: bytes | str) -> None:
         """Write a file whose content is its own input; the previous site's identical file is kept instead."""
-        self.placed(*self.tree.put(relative, data.encode("utf-8") if isinstance(data, str) else data))
+        self.placed(*self.tree.write(relative, data.encode("utf-8") if isinstance(data, str) else data))
 
-    def carry(self, relative: str, inputs: str) -> bool:
+    def carry_over(self, relative: str, inputs: str) -> bool:
         """Keep the previous site's file at `relative` if it was made from the same `inputs`; True if kept."""
-        old = self.tree.keep(relative, inputs)
+        old = self.tree.carry_over(relative, inputs)
         if old is None:
             return False
         self.placed(relative, inputs, old.digest, carried=True)
@@ -158,7 +164,7 @@ class OutputFolder:
 
     def link(self, relative: str, source: Path, digest: str) -> None:
         """Put the file `source` (whose sha256 is `digest`) at `relative`: a hard link where possible, else a copy."""
-        old = self.tree.keep_same(relative, digest)
+        old = self.tree.carry_over_unchanged(relative, digest)
         if old is not None:
             self.placed(relative, old.inputs, digest, carried=True)
             return

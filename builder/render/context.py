@@ -184,7 +184,7 @@ class PageLinks:
 # ---------------------------------------------------------------- builders
 
 
-def given(page: Page) -> Page:
+def made_ahead(page: Page) -> Page:
     """The context maker of a page made ahead of rendering."""
     return page
 

@@ -19,7 +19,7 @@ from builder.errors import Location, Problem
 from builder.memory.lookups import Recorded, RecordedSet, recorded, recorded_catalogue
 from builder.memory.manifest import inputs_digest
 from builder.memory.results import ResultCache
-from builder.memory.site_memory import Reuse
+from builder.memory.site_memory import MemoryKeeper
 from builder.publish.published import REGISTRY_FILE, PublishedDoi, registry_json
 from builder.render import context as ctx
 from builder.render.bibliographic import csl_item
@@ -38,7 +38,7 @@ from builder.render.landing import (
     exports_of,
     signposts,
 )
-from builder.render.pages import Beside, Job
+from builder.render.pages import FilesBeside, Job
 from builder.render.signposting import headers_file, link_header
 from builder.views.collections import Collection
 
@@ -101,13 +101,13 @@ class DoiPages:
     """Everything a site publishes per DOI."""
 
     def __init__(self, plan, catalogue: Catalogue, atlas_links: Mapping[str, tuple[ExternalLink, ...]],
-                 results: ResultCache, reuse: Reuse):
+                 results: ResultCache, memory: MemoryKeeper):
         self.plan = plan
         self.site = plan.site
         self.catalogue = catalogue
         self.atlas_links = atlas_links
         self.results = results  # citations and DataCite checks of earlier builds
-        self.reuse = reuse
+        self.memory = memory
         self.inputs = LandingInputs(self.site, catalogue, plan.links)
         self.inputs_read = self.inputs  # the same, noting what each page looks up
         self.warnings: list[Problem] = []
@@ -121,12 +121,12 @@ class DoiPages:
         prepared: dict[str, Prepared] = {}
         fresh: dict[str, tuple[Mapping, tuple[str, list[DataciteProblem]] | None, set]] = {}
         wants_datacite = any(key.startswith("datacite") for key in self.site.config.landing.exports)
-        recorder = self.reuse.recorder
+        recorder = self.memory.recorder
         catalogue = recorded_catalogue(self.catalogue, recorder)
         for doi in self.plan.dois:
-            kept = self.reuse.kept("prepare", doi)
+            kept = self.memory.unchanged("prepare", doi)
             if kept is not None:
-                self.reuse.keep("prepare", doi, kept)
+                self.memory.carry_over("prepare", doi, kept)
                 prepared[doi] = kept.made
                 continue
             with recorder.piece() as reads:
@@ -144,7 +144,7 @@ class DoiPages:
         citations = styled_citations({doi: item for doi, (item, _, _) in fresh.items()}, styles, self.results)
         for doi, (_, made, reads) in fresh.items():
             prepared[doi] = replace(made, citations=citations[doi])
-            self.reuse.made("prepare", doi, reads, prepared[doi])
+            self.memory.add_made_from_reads("prepare", doi, reads, prepared[doi])
         self.prepared = prepared
         self.record_digests = {doi: made.record_digest for doi, made in prepared.items() if made.record_digest}
         report = {doi: prepared[doi].problems for doi in self.plan.dois if prepared[doi].problems}
@@ -158,7 +158,7 @@ class DoiPages:
         self.inputs_read = self._recorded(self.inputs)
 
     def _recorded(self, inputs: LandingInputs) -> LandingInputs:
-        recorder, lookups = self.reuse.recorder, self.reuse.lookups
+        recorder, lookups = self.memory.recorder, self.memory.lookups
         for name in ("atlas_links", "citations", "invalid_datacite"):
             lookups.add(name, getattr(inputs, name))
         return LandingInputs(inputs.site, recorded_catalogue(inputs.catalogue, recorder),
@@ -174,23 +174,23 @@ class DoiPages:
             path = self.plan.links.dois[doi]
             publication = self.catalogue.publications[doi]
             jobs.append(Job("doi.html", partial(doi_page, publication, path, self.inputs_read, social.get(path)),
-                            partial(self._files_beside, publication), path=path, given=social.get(path),
-                            also_read=frozenset({("publications", doi)})))
+                            partial(self._files_beside, publication), path=path, extra_inputs=social.get(path),
+                            read_before=frozenset({("publications", doi)})))
             paths.append(path)
         for entry in self.plan.withdrawn:
             page = withdrawn_page(entry, self.plan.withdrawn_paths[entry.doi])
-            jobs.append(Job("withdrawn.html", partial(ctx.given, page)))
+            jobs.append(Job("withdrawn.html", partial(ctx.made_ahead, page)))
         for page in self.index_pages():
-            jobs.append(Job("doi-index.html", partial(ctx.given, page)))
+            jobs.append(Job("doi-index.html", partial(ctx.made_ahead, page)))
             paths.append(page.path)
         return jobs, paths
 
-    def _files_beside(self, publication: Publication, page: DoiPage) -> Beside:
+    def _files_beside(self, publication: Publication, page: DoiPage) -> FilesBeside:
         """A landing page's exports and linkset: made from the page, the DOI's record and its DataCite record."""
         url = self.site.config.base_url + url_path(page.path)
         inputs = inputs_digest(url, self.record_digests.get(publication.doi, ""), repr(publication))
         names = tuple(export.file for export in page.exports) + (LINKSET_FILE,)
-        return Beside(inputs, names, partial(export_files, publication, page, url, self.inputs_read.catalogue))
+        return FilesBeside(inputs, names, partial(export_files, publication, page, url, self.inputs_read.catalogue))
 
     def files(self) -> dict[str, str]:
         """`_headers` for hosts that read it, and the published DOIs; each page's own files come with the page."""

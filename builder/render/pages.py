@@ -15,7 +15,7 @@ previous site's manifest lists unchanged is carried over, not rendered; so
 are the files beside it (a landing page's exports) when what they are made
 from besides the page is unchanged too.
 
-A page whose path is known ahead is a piece of work (`reuse.py`): where
+A page whose path is known ahead is a piece of work (`memory/site_memory.py`): where
 what it looked up and what it was given are unchanged since the previous
 build, it is carried over, files beside it included, without even working
 out its context.
@@ -32,13 +32,13 @@ from jinja2 import Environment
 from builder.memory.fingerprint import code_fingerprint
 from builder.memory.lookups import Read
 from builder.memory.manifest import inputs_digest
-from builder.memory.site_memory import Piece, Reuse
+from builder.memory.site_memory import MemoryKeeper, Piece
 from builder.publish.output import OutputFolder, Placed, Tree
 from builder.render import context as ctx
 from builder.workers import run_as_done, worker_count
 
 
-class Beside(NamedTuple):
+class FilesBeside(NamedTuple):
     """Files written beside a page (a landing page's metadata exports), made from it and from more."""
 
     inputs: str  # digest of what they are made from besides the page's context
@@ -49,10 +49,10 @@ class Beside(NamedTuple):
 class Job(NamedTuple):
     template: str
     page: Callable[[], ctx.Page]  # makes the page's context
-    beside: Callable[[ctx.Page], Beside] | None = None  # the files beside the page, if it has any
+    beside: Callable[[ctx.Page], FilesBeside] | None = None  # the files beside the page, if it has any
     path: str | None = None  # known ahead: the page may be kept from the previous build
-    given: Any = None  # what the page is made from besides its lookups (its images), compared by value
-    also_read: frozenset[Read] = frozenset()  # lookups made for it beforehand (its dataset's view)
+    extra_inputs: Any = None  # what the page is made from besides its lookups (its images), compared by value
+    read_before: frozenset[Read] = frozenset()  # lookups made for it beforehand (its dataset's view)
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class PageMade:
     """What a page piece made, as the next build checks it."""
 
     template: str
-    given: str  # digest of the repr of the job's `given`
+    extra_inputs: str  # digest of the repr of the job's `extra_inputs`
     files: tuple[str, ...]  # the page and the files beside it
 
 
@@ -72,16 +72,16 @@ PARALLEL_FROM = 600  # pages; below this, starting workers costs more than it sa
 
 
 def render_pages(jobs: Sequence[Job], environment: Environment, site: ctx.SiteContext, output: OutputFolder,
-                 progress: Callable[[int], None], reuse: Reuse, files: Sequence[Files] = ()) -> None:
+                 progress: Callable[[int], None], memory: MemoryKeeper, files: Sequence[Files] = ()) -> None:
     """Render and write every job (or carry it over), and the `files` that are no pages, on every core."""
     fingerprint = shared_fingerprint(environment, site)
-    reuse.made_with("page", fingerprint)
-    state = _State(jobs, files, environment, site, output.tree, fingerprint, reuse)
+    memory.made_with("page", fingerprint)
+    state = _State(jobs, files, environment, site, output.tree, fingerprint, memory)
     tasks = [(_make_files, index, 0) for index in range(len(files))] + \
             [(_render_slice, start, len(jobs[start:start + SLICE])) for start in range(0, len(jobs), SLICE)]
 
     def done(task: _Task, result: tuple[list[Placed], list[Made]]) -> None:
-        _record(output, reuse, *result)
+        _record(output, memory, *result)
         progress(task[2])
 
     run_as_done(_run_task, tasks, state, worker_count(len(jobs), PARALLEL_FROM), done)
@@ -106,17 +106,17 @@ class _State(NamedTuple):
     site: ctx.SiteContext
     tree: Tree  # where files go
     fingerprint: str
-    reuse: Reuse
+    memory: MemoryKeeper
 
 
-def _record(output: OutputFolder, reuse: Reuse, placed: list[Placed], made: list[Made]) -> None:
+def _record(output: OutputFolder, memory: MemoryKeeper, placed: list[Placed], made: list[Made]) -> None:
     for relative, inputs, digest, carried in placed:
         output.placed(relative, inputs, digest, carried)
     for path, piece in made:
         if piece is None:
-            reuse.keep("page", path, reuse.previous.pieces[("page", path)])  # type: ignore[union-attr]
+            memory.carry_over("page", path, memory.previous.pieces[("page", path)])  # type: ignore[union-attr]
         else:
-            reuse.add("page", path, piece)
+            memory.add_made("page", path, piece)
 
 
 def _run_task(state: _State, task: _Task) -> tuple[list[Placed], list[Made]]:
@@ -126,7 +126,7 @@ def _run_task(state: _State, task: _Task) -> tuple[list[Placed], list[Made]]:
 
 def _make_files(state: _State, index: int) -> tuple[list[Placed], list[Made]]:
     made = state.files[index]()
-    return [state.tree.put(relative, text.encode("utf-8")) for relative, text in made.items()], []
+    return [state.tree.write(relative, text.encode("utf-8")) for relative, text in made.items()], []
 
 
 def _render_slice(state: _State, start: int) -> tuple[list[Placed], list[Made]]:
@@ -138,7 +138,7 @@ def _render_slice(state: _State, start: int) -> tuple[list[Placed], list[Made]]:
             placed += kept
             made.append((job.path, None))  # type: ignore[arg-type]
             continue
-        with state.reuse.recorder.piece() as reads:
+        with state.memory.recorder.piece() as reads:
             page = job.page()
             inputs = inputs_digest(state.fingerprint, job.template, repr(page))
             these = [_place_page(state, job.template, page, inputs)]
@@ -147,54 +147,55 @@ def _render_slice(state: _State, start: int) -> tuple[list[Placed], list[Made]]:
         placed += these
         if job.path is not None:
             files = tuple(relative for relative, *_ in these)
-            made.append((job.path, Piece(state.reuse.lookups.fingerprints(reads | job.also_read),
-                                         PageMade(job.template, _given_digest(job.given), files))))
+            made.append((job.path, Piece(state.memory.lookups.fingerprints(reads | job.read_before),
+                                         PageMade(job.template, _extra_inputs_digest(job.extra_inputs), files))))
     return placed, made
 
 
 def _kept(state: _State, job: Job) -> list[Placed] | None:
     """Keep the page and the files beside it as published, if the previous build made them from what it would now."""
-    piece = state.reuse.kept("page", job.path)
-    if piece is None or piece.made.template != job.template or piece.made.given != _given_digest(job.given):
+    piece = state.memory.unchanged("page", job.path)
+    if piece is None or piece.made.template != job.template or \
+            piece.made.extra_inputs != _extra_inputs_digest(job.extra_inputs):
         return None
     tree, kept = state.tree, []
     for relative in piece.made.files:
         old = tree.previous.get(relative)
-        if old is None or tree.keep(relative, old.inputs) is None:
+        if old is None or tree.carry_over(relative, old.inputs) is None:
             for done, _, digest, _ in kept:  # the page is made instead: never write through a new link to it
                 if tree.present.get(done) != digest:
                     os.unlink(os.path.join(tree.folder, done))
             return None
-        kept.append((relative, old.inputs, old.digest, True))
+        kept.append(Placed(relative, old.inputs, old.digest, True))
     return kept
 
 
-def _given_digest(given: Any) -> str:
-    return inputs_digest(repr(given))
+def _extra_inputs_digest(extra_inputs: Any) -> str:
+    return inputs_digest(repr(extra_inputs))
 
 
 def _place_page(state: _State, template: str, page: ctx.Page, inputs: str) -> Placed:
     relative = page.output_file
-    old = state.tree.keep(relative, inputs)
+    old = state.tree.carry_over(relative, inputs)
     if old is not None:
-        return relative, inputs, old.digest, True
+        return Placed(relative, inputs, old.digest, True)
     html = state.environment.get_template(template).render(site=state.site, page=page)
-    return relative, inputs, state.tree.write(relative, html.encode("utf-8")), False
+    return Placed(relative, inputs, state.tree.overwrite(relative, html.encode("utf-8")), False)
 
 
-def _place_beside(state: _State, page: ctx.Page, page_inputs: str, beside: Beside) -> list[Placed]:
+def _place_beside(state: _State, page: ctx.Page, page_inputs: str, beside: FilesBeside) -> list[Placed]:
     """Carry over the files beside a page whose inputs are unchanged; make the others."""
     inputs = inputs_digest(page_inputs, beside.inputs)
     placed, missing = [], []
     for name in beside.names:
         relative = page.path + name
-        old = state.tree.keep(relative, inputs)
+        old = state.tree.carry_over(relative, inputs)
         if old is not None:
-            placed.append((relative, inputs, old.digest, True))
+            placed.append(Placed(relative, inputs, old.digest, True))
         else:
             missing.append(name)
     if missing:
         made = beside.make()
-        placed += [(page.path + name, inputs, state.tree.write(page.path + name, made[name].encode("utf-8")), False)
-                   for name in missing]
+        placed += [Placed(page.path + name, inputs, state.tree.overwrite(page.path + name, made[name].encode("utf-8")),
+                          False) for name in missing]
     return placed

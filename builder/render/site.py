@@ -21,7 +21,7 @@ from builder.config.sites import Plan, Site, dataset_path, url_path
 from builder.errors import Problem
 from builder.memory.lookups import Read, Recorder, recorded, recorded_catalogue
 from builder.memory.results import ResultCache
-from builder.memory.site_memory import Reuse
+from builder.memory.site_memory import MemoryKeeper
 from builder.publish.output import OutputFolder
 from builder.publish.published import PublishedDoi, withdrawn_since
 from builder.render import context as ctx
@@ -69,13 +69,13 @@ class SitePlan:
 
 
 def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogue,
-              published: Mapping[str, PublishedDoi] | None = None, reuse: Reuse | None = None) -> SitePlan:
+              published: Mapping[str, PublishedDoi] | None = None, memory: MemoryKeeper | None = None) -> SitePlan:
     """Every page of the site by path; raises BuildError if two things claim one path.
 
     `published` are the DOIs of the site built before: those gone from the catalogue keep a withdrawn page.
     What each dataset's view looks up is noted for the pages made from it.
     """
-    reuse = reuse or Reuse.nothing(catalogue)
+    memory = memory or MemoryKeeper.without_previous(catalogue)
     plan = Plan()
     where = site.document.locate(("paths",))
     dataset_paths: dict[str, str] = {}
@@ -85,7 +85,7 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
     for index, collection in enumerate(collections):
         explore_path = "" if len(collections) == 1 else f"{collection.name}/"
         plan.claim(explore_path, "explore page", collection.name, where)
-        views, view_reads = _views(collection, catalogue, reuse.recorder)
+        views, view_reads = _views(collection, catalogue, memory.recorder)
         sorts = _sort_columns(collection, views)
         default = next((s for s in sorts if s.key == collection.config.sort.default), None)
         if default is not None:
@@ -193,7 +193,7 @@ class SharedInputs:
 
 class SiteRenderer:
     def __init__(self, plan: SitePlan, theme: Theme, output: OutputFolder, shared: SharedInputs,
-                 reuse: Reuse | None = None):
+                 memory: MemoryKeeper | None = None):
         self.plan = plan
         self.site = plan.site
         self.catalogue = shared.catalogue
@@ -204,11 +204,11 @@ class SiteRenderer:
         self.image_settings = theme.images
         self.image_cache = shared.image_cache
         self.images = SiteImages()
-        self.reuse = reuse or Reuse.nothing(self.catalogue)
-        self.reuse.lookups.add_fields(plan.links, "links.")
+        self.memory = memory or MemoryKeeper.without_previous(self.catalogue)
+        self.memory.lookups.add_fields(plan.links, "links.")
         # Only a site with a page for every DOI links each DOI's datasets to their pages in the atlases.
         atlas_links = shared.atlas_links if self.site.config.doi_pages == "all" else {}
-        self.doi_pages = DoiPages(plan, self.catalogue, atlas_links, shared.results, self.reuse)
+        self.doi_pages = DoiPages(plan, self.catalogue, atlas_links, shared.results, self.memory)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -220,7 +220,7 @@ class SiteRenderer:
         self.images = self._make_images()
         self.doi_pages.prepare()
         jobs, paths = self._page_jobs()
-        render_pages(jobs, self.environment, self.site_context, self.output, progress, self.reuse,
+        render_pages(jobs, self.environment, self.site_context, self.output, progress, self.memory,
                      files=[self._index_files, self.doi_pages.files])
         self._write_sitemap(paths)
 
@@ -230,7 +230,7 @@ class SiteRenderer:
         paths: list[str] = []
         links = self.plan.links
         images = self.images
-        recorder = self.reuse.recorder
+        recorder = self.memory.recorder
         catalogue, links_read = recorded_catalogue(self.catalogue, recorder), recorded(links, recorder, "links.")
         for plan in self.plan.collections:
             viewer = self._viewer(plan.collection)
@@ -242,19 +242,19 @@ class SiteRenderer:
                     pictures = (images.galleries.get(key, ()), images.social.get(path))
                     jobs.append(Job(template, partial(ctx.dataset_page, view, path, catalogue, links_read, viewer,
                                                       plan.explore_path, *pictures),
-                                    path=path, given=pictures, also_read=plan.view_reads[key]))
+                                    path=path, extra_inputs=pictures, read_before=plan.view_reads[key]))
                     paths.append(path)
             for page in self._explore_pages(plan):
-                jobs.append(Job("explore.html", partial(ctx.given, page)))
+                jobs.append(Job("explore.html", partial(ctx.made_ahead, page)))
                 paths.append(page.path)
         doi_jobs, doi_paths = self.doi_pages.jobs(images.social)
         jobs += doi_jobs
         paths += doi_paths
         for page in self._help_pages():
-            jobs.append(Job("help.html", partial(ctx.given, page)))
+            jobs.append(Job("help.html", partial(ctx.made_ahead, page)))
             paths.append(page.path)
         not_found = ctx.Page(path="404.html", title="Page not found", description="")
-        jobs.append(Job("404.html", partial(ctx.given, not_found)))
+        jobs.append(Job("404.html", partial(ctx.made_ahead, not_found)))
         return jobs, paths
 
     def _make_images(self) -> SiteImages:

@@ -47,7 +47,7 @@ def updated_and_whole(base, path):
     updated, was_updated = load(str(path), data, base)
     whole = load_whole(str(path), data)
     assert updated.catalogue == whole.catalogue
-    assert updated.table == whole.table  # so the next update from this one starts right
+    assert updated.index == whole.index  # so the next update from this one starts right
     return updated, was_updated
 
 

@@ -72,7 +72,7 @@ def test_a_file_placed_twice_is_refused_and_writing_over_a_carried_one_leaves_th
     output.write("page.html", "published")  # carried: a link to the published file
     with pytest.raises(RuntimeError, match="page.html"):
         output.write("page.html", "second version")
-    output.tree.write("page.html", b"third version")  # as a render worker writes
+    output.tree.overwrite("page.html", b"third version")  # as a render worker writes
     assert (output.folder / "page.html").read_text() == "third version"
     assert (target / "page.html").read_text() == "published"
     output.discard()
@@ -82,11 +82,11 @@ def test_a_file_placed_twice_is_refused_and_writing_over_a_carried_one_leaves_th
 def test_a_page_is_carried_over_only_with_the_same_inputs(tmp_path):
     target = tmp_path / "hoa"
     first = OutputFolder(target, manifest=True)
-    first.placed("page.html", "inputs-a", first.tree.write("page.html", b"made from a"), carried=False)
+    first.placed("page.html", "inputs-a", first.tree.overwrite("page.html", b"made from a"), carried=False)
     first.publish()
     second = OutputFolder(target, read_manifest(target))
-    assert not second.carry("page.html", "inputs-b")
-    assert second.carry("page.html", "inputs-a")
+    assert not second.carry_over("page.html", "inputs-b")
+    assert second.carry_over("page.html", "inputs-a")
     assert (second.folder / "page.html").read_text() == "made from a"
     second.discard()
 

@@ -9,7 +9,7 @@ import pytest
 from builder.memory.delta import load_whole
 from builder.memory.lookups import Lookups, Recorder
 from builder.memory.manifest import text_digest
-from builder.memory.site_memory import Piece, Reuse, SiteMemory, read_memory, write_memory
+from builder.memory.site_memory import MemoryKeeper, Piece, SiteMemory, read_memory, write_memory
 from tests.conftest import SNAPSHOT
 
 
@@ -21,27 +21,28 @@ def catalogue():
 def remembered(catalogue, shared=frozenset()) -> tuple[SiteMemory, str]:
     """A memory of one page that read two datasets, as a build leaves it; and its dataset keys."""
     first, second = list(catalogue.datasets)[:2]
-    reuse = Reuse(None, "settings", Lookups(catalogue), Recorder())
-    reuse.recorder.shared.update(shared)
-    reuse.made("page", "datasets/a/", {("datasets", first), ("datasets", second)}, "what it made")
-    return reuse.finish("the manifest"), second
+    memory = MemoryKeeper(None, "settings", Lookups(catalogue), Recorder())
+    memory.recorder.shared.update(shared)
+    memory.add_made_from_reads("page", "datasets/a/", {("datasets", first), ("datasets", second)}, "what it made")
+    return memory.finish("the manifest"), second
 
 
 def test_a_piece_is_kept_while_what_it_read_is_unchanged(catalogue):
     memory, second = remembered(catalogue)
-    kept = Reuse(memory, "settings", Lookups(catalogue), Recorder()).kept("page", "datasets/a/")
+    kept = MemoryKeeper(memory, "settings", Lookups(catalogue), Recorder()).unchanged("page", "datasets/a/")
     assert kept is not None and kept.made == "what it made"
     changed = replace(catalogue, digests={**catalogue.digests, second: "another record"})
-    assert Reuse(memory, "settings", Lookups(changed), Recorder()).kept("page", "datasets/a/") is None
+    assert MemoryKeeper(memory, "settings", Lookups(changed), Recorder()).unchanged("page", "datasets/a/") is None
 
 
 def test_nothing_is_kept_with_other_settings_or_another_shared_setup(catalogue):
     memory, _ = remembered(catalogue, shared={("parameter_types", "TOMO_energy")})
-    assert Reuse(memory, "other settings", Lookups(catalogue), Recorder()).kept("page", "datasets/a/") is None
+    other_settings = MemoryKeeper(memory, "other settings", Lookups(catalogue), Recorder())
+    assert other_settings.unchanged("page", "datasets/a/") is None
     types = dict(catalogue.parameter_types)
     types["TOMO_energy"] = "another unit"
     changed = replace(catalogue, parameter_types=types)
-    assert Reuse(memory, "settings", Lookups(changed), Recorder()).kept("page", "datasets/a/") is None
+    assert MemoryKeeper(memory, "settings", Lookups(changed), Recorder()).unchanged("page", "datasets/a/") is None
 
 
 def test_a_memory_is_read_back_only_for_the_site_it_was_published_with(catalogue, tmp_path):
