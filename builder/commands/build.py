@@ -33,7 +33,8 @@ from builder.render.doisite import atlas_links
 from builder.render.drawing import Palette
 from builder.render.environment import make_environment, static_dirs, theme_dirs, theme_fonts
 from builder.render.images import ImageCache
-from builder.render.site import SharedInputs, SitePlan, SiteRenderer, Theme, plan_site
+from builder.render.plan import SitePlan, plan_site
+from builder.render.site import SharedInputs, SiteRenderer, Theme
 from builder.render.siteimages import ImageSettings
 from builder.views.collections import Collection, load_collection
 

@@ -1,23 +1,21 @@
-"""Site configs (`site_config/*.yml`) and the plan of a site: every page, by its path.
+"""Site configs (`site_config/*.yml`): the typed model of a site and its loading, every error with file:line.
 
-The plan is made before anything is written, so that two records that map
-to one URL are reported as an error instead of one page overwriting another.
+The plan of a site's pages, by path, is made from it in `render/plan.py`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import quote
 
 from pydantic import Field, field_validator
 
 from builder.config.cslstyles import csl_style_exists, csl_style_names
 from builder.config.validation import ConfigModel, suggest, validate_document
 from builder.config.yamlfile import YamlDocument, load_yaml
-from builder.errors import BuildError, ConfigError, Location, Problem
+from builder.errors import ConfigError
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -167,46 +165,3 @@ def load_site(path: Path, display_path: str | None = None) -> Site:
 
 def find_sites(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.yml") if p.is_file())
-
-
-# ---------------------------------------------------------------- the plan
-
-
-def dataset_path(config: SiteConfig, dataset) -> str:
-    """Where a dataset's page is in a site (before any clash with another page is checked)."""
-    return config.paths.dataset.format(name=dataset.name, proposal=dataset.investigation.name,
-                                       visit=dataset.investigation.visit_id)
-
-
-def url_path(text: str) -> str:
-    """A site path for URLs: every segment percent-encoded, '/' kept."""
-    return quote(text, safe="/-._~")
-
-
-def safe_segments(text: str) -> bool:
-    """No empty, '.' or '..' segment: a path from the data must stay inside the site."""
-    return text == "" or all(part not in ("", ".", "..") for part in text.rstrip("/").split("/"))
-
-
-@dataclass
-class Plan:
-    """Output path -> what makes it; the first claim on a path wins, a second is a problem."""
-
-    pages: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (kind, subject)
-    problems: list[Problem] = field(default_factory=list)
-
-    def claim(self, path: str, kind: str, subject: str, where: Location) -> bool:
-        if not safe_segments(path):
-            self.problems.append(Problem(where, f"{kind} '{subject}' maps to the unsafe path '{path}'"))
-            return False
-        previous = self.pages.get(path)
-        if previous is not None:
-            self.problems.append(Problem(where, f"{kind} '{subject}' and {previous[0]} '{previous[1]}' both map to "
-                                                f"'{path}'; make the path pattern tell them apart"))
-            return False
-        self.pages[path] = (kind, subject)
-        return True
-
-    def check(self) -> None:
-        if self.problems:
-            raise BuildError(self.problems)

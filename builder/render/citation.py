@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 
 from builder.catalogue.records import Person, Publication
-from builder.config.sites import url_path
+from builder.render.urls import url_path
 
 
 def initials(given: str) -> str:

@@ -14,7 +14,7 @@ from functools import partial
 from typing import Mapping, Sequence
 
 from builder.catalogue.records import Catalogue, Publication
-from builder.config.sites import Site, dataset_path, url_path
+from builder.config.sites import Site
 from builder.errors import Location, Problem
 from builder.memory.lookups import Recorded, RecordedSet, recorded, recorded_catalogue
 from builder.memory.manifest import inputs_digest
@@ -39,7 +39,9 @@ from builder.render.landing import (
     signposts,
 )
 from builder.render.pages import FilesBeside, Job
+from builder.render.plan import dataset_path
 from builder.render.signposting import headers_file, link_header
+from builder.render.urls import url_path
 from builder.views.collections import Collection
 
 HEADERS_FILE = "_headers"

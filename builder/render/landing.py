@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 from builder.catalogue.records import Catalogue, Dataset, Publication
-from builder.config.sites import Site, url_path
+from builder.config.sites import Site
 from builder.memory.results import ResultCache, json_digest
 from builder.render import bibliographic
 from builder.render.access import media_type, public_url
@@ -32,6 +32,7 @@ from builder.render.datacite import (
 from builder.render.images import ImageSet
 from builder.render.jsonld import dataset_ld, orcid_url
 from builder.render.signposting import Described, Signpost, landing_signposts, linkset
+from builder.render.urls import url_path
 from builder.views.formatting import size
 
 # DataCite relation types, as a visitor reads them.

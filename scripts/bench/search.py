@@ -34,11 +34,13 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from builder.catalogue.from_snapshot import catalogue_from_snapshot  # noqa: E402
-from builder.config.sites import load_site, url_path  # noqa: E402
+from builder.config.sites import load_site  # noqa: E402
 from builder.harvest.sources.hoa import hoa_snapshot  # noqa: E402
 from builder.publish.output import OutputFolder  # noqa: E402
 from builder.render.environment import make_environment, static_dirs, theme_dirs  # noqa: E402
-from builder.render.site import SiteRenderer, plan_site  # noqa: E402
+from builder.render.plan import plan_site  # noqa: E402
+from builder.render.site import SiteRenderer  # noqa: E402
+from builder.render.urls import url_path  # noqa: E402
 from builder.views.collections import load_collection  # noqa: E402
 from scripts.bench import search_engines as engines  # noqa: E402
 from scripts.bench.gzip_server import serve  # noqa: E402
