@@ -12,7 +12,8 @@ builder they import). Each entry: module, where it lives, what makes it stale.
 - recorded lookups, `lookups.py`: inside the site memory; a key a piece of
   work looked up holding something else.
 - site memory, `site_memory.py`: `.cache/atlasgen/sites/<site>.pickle`; the
-  published manifest's digest, the site's code and settings fingerprint.
+  published manifest's digest, the site's code and settings fingerprint. Its
+  `MemoryKeeper` says which pieces are unchanged (carried over) and keeps what this build makes.
 - results, `results.py`: `.cache/atlasgen/results/<namespace>.json`; the
   maker's digest (a CSL style, a validator) and the input's digest.
 - manifest, `manifest.py`: `site/<site>/.atlasgen-manifest.json`; a file's
@@ -22,6 +23,7 @@ builder they import). Each entry: module, where it lives, what makes it stale.
 - images, `render/images.py`: `.cache/atlasgen/images/`; what an image is
   drawn from, the drawing code's fingerprint.
 
-`pickles.py` reads and writes the caches' pickles: a damaged or foreign one
-is made again, never trusted. Every memory is only ever written by atlasgen.
+`pickles.py` reads and writes the caches' pickles (whole or not at all, through
+`builder/files.py`): a damaged or foreign one is made again, never trusted.
+Every memory is only ever written by atlasgen.
 """

@@ -34,7 +34,7 @@ def safe_segments(text: str) -> bool:
 
 
 @dataclass
-class Plan:
+class PathClaims:
     """Output path -> what makes it; the first claim on a path wins, a second is a problem."""
 
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (kind, subject)
@@ -94,7 +94,7 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
     What each dataset's view looks up is noted for the pages made from it.
     """
     memory = memory or MemoryKeeper.without_previous(catalogue)
-    plan = Plan()
+    claims = PathClaims()
     where = site.document.locate(("paths",))
     dataset_paths: dict[str, str] = {}
     titles: dict[str, str] = {}
@@ -102,7 +102,7 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
     collection_plans = []
     for index, collection in enumerate(collections):
         explore_path = "" if len(collections) == 1 else f"{collection.name}/"
-        plan.claim(explore_path, "explore page", collection.name, where)
+        claims.claim(explore_path, "explore page", collection.name, where)
         views, view_reads = _views(collection, catalogue, memory.recorder)
         sorts = _sort_columns(collection, views)
         default = next((s for s in sorts if s.key == collection.config.sort.default), None)
@@ -115,27 +115,27 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
             if dataset.key in dataset_paths:
                 continue
             path = dataset_path(site.config, dataset)
-            if plan.claim(path, "dataset", dataset.key, where):
+            if claims.claim(path, "dataset", dataset.key, where):
                 dataset_paths[dataset.key] = path
                 titles[dataset.key] = view.title
                 page_collections[dataset.key] = collection.name
         collection_plans.append(CollectionPlan(collection, explore_path, views, sorts, view_reads))
-    doi_paths = _claim_dois(plan, site, _wanted_dois(site, collection_plans, catalogue), "DOI")
+    doi_paths = _claim_dois(claims, site, _wanted_dois(site, collection_plans, catalogue), "DOI")
     withdrawn = withdrawn_since(published or {}, catalogue.publications, catalogue.date) \
         if site.config.doi_pages != "none" else []
-    withdrawn_paths = _claim_dois(plan, site, [entry.doi for entry in withdrawn], "withdrawn DOI")
+    withdrawn_paths = _claim_dois(claims, site, [entry.doi for entry in withdrawn], "withdrawn DOI")
     index_paths = []
     if site.config.doi_pages != "none":
         count = max(1, -(-(len(doi_paths) + len(withdrawn_paths)) // site.config.landing.per_page))
         index_paths = [doi_index_path(site, number) for number in range(1, count + 1)]
         for path in index_paths:
-            plan.claim(path, "DOI index", path, site.document.locate(("paths", "doi_index")))
+            claims.claim(path, "DOI index", path, site.document.locate(("paths", "doi_index")))
     help_pages = []
     for index, page in enumerate(site.config.pages):
         path = page.path.strip("/") + "/"
-        if plan.claim(path, "help page", page.source, site.document.locate(("pages", index, "path"))):
+        if claims.claim(path, "help page", page.source, site.document.locate(("pages", index, "path"))):
             help_pages.append((path, site.source_path(page.source), page.title))
-    plan.check()
+    claims.check()
     return SitePlan(site, collection_plans, ctx.PageLinks(dataset_paths, doi_paths, titles), sorted(doi_paths),
                     help_pages, [e for e in withdrawn if e.doi in withdrawn_paths], withdrawn_paths, index_paths,
                     page_collections)
@@ -166,12 +166,12 @@ def _wanted_dois(site: Site, collections: Sequence[CollectionPlan], catalogue: C
     return []
 
 
-def _claim_dois(plan: Plan, site: Site, dois: Sequence[str], kind: str) -> dict[str, str]:
+def _claim_dois(claims: PathClaims, site: Site, dois: Sequence[str], kind: str) -> dict[str, str]:
     where = site.document.locate(("paths", "doi"))
     paths = {}
     for doi in dois:
         path = site.config.paths.doi.format(doi=doi)
-        if plan.claim(path, kind, doi, where):
+        if claims.claim(path, kind, doi, where):
             paths[doi] = path
     return paths
 
