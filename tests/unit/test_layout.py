@@ -5,6 +5,7 @@ The table is docs/architecture.md's; a change to it is a change of design, made 
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,26 @@ def test_the_stage_table_is_the_one_documented():
     for stage, allowed in MAY_IMPORT.items():
         if stage != BASE:
             assert f"| `{stage}/` |" in text, f"docs/architecture.md does not describe {stage}/"
+
+
+def _attribute_names(path: Path) -> set[str]:
+    """Every name and dotted attribute a module's code mentions: 'ProcessPoolExecutor', 'os.replace', ..."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            names.add(f"{node.value.id}.{node.attr}")
+        elif isinstance(node, ast.ImportFrom):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("helper, names", [
+    ("workers.py", {"ProcessPoolExecutor", "multiprocessing.Pool"}),  # the one worker pool
+    ("files.py", {"os.replace", "tempfile.mkstemp", "mkstemp", "NamedTemporaryFile"}),  # the one atomic write
+])
+def test_one_module_starts_worker_pools_and_one_writes_files_atomically(helper, names):
+    users = sorted(path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")
+                   if _attribute_names(path) & names)
+    assert users == [helper]
