@@ -16,6 +16,7 @@ from pathlib import Path
 from builder.commands.build import BuildOptions, build
 from builder.commands.export import ExportOptions, ExportReport, export_datacite
 from builder.commands.harvest import SOURCES, HarvestOptions, harvest
+from builder.commands.preview import PreviewOptions, start_preview
 from builder.commands.serve import make_server
 from builder.errors import AtlasError
 
@@ -44,8 +45,9 @@ HARVEST_EXAMPLES = """examples:
 The password of --username comes from the ATLASGEN_PASSWORD environment variable.
 """
 SERVE_EXAMPLES = """examples:
-  atlasgen serve hoa                     http://127.0.0.1:8000/
+  atlasgen serve hoa                     build, serve on http://127.0.0.1:8000/, rebuild and reload on every edit
   atlasgen serve hoa --port 8080
+  atlasgen serve hoa --no-watch          serve site/hoa/ as it is built, as a static host would
 """
 
 
@@ -125,12 +127,18 @@ def _parser() -> argparse.ArgumentParser:
     harvest_parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     harvest_parser.set_defaults(run=_harvest)
 
-    serve_parser = commands.add_parser("serve", help="preview a built site", description="Serve a built site.",
-                                       epilog=SERVE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve_parser = commands.add_parser(
+        "serve", help="preview a site, rebuilt on every edit", epilog=SERVE_EXAMPLES,
+        description="Build a site, serve it, and rebuild it and reload open pages whenever the project changes.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     serve_parser.add_argument("site", metavar="SITE")
-    serve_parser.add_argument("--port", type=int, default=8000)
-    serve_parser.add_argument("--host", default="127.0.0.1")
-    serve_parser.add_argument("--out", type=Path, default=Path("site"), help="folder of built sites (default: site/)")
+    serve_parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free)")
+    serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve_parser.add_argument("--out", type=Path, help="folder of built sites (default: site/)")
+    serve_parser.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
+    serve_parser.add_argument("--snapshot", type=Path, help="ICAT dump to build from (default: the embedded one)")
+    serve_parser.add_argument("--no-watch", action="store_true",
+                              help="serve the built site as it is: no build, no watching, no reload script")
     serve_parser.set_defaults(run=_serve)
     return parser
 
@@ -190,11 +198,18 @@ def _harvest(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    server = make_server(args.out / args.site, args.host, args.port)
-    print(f"serving {args.out / args.site} at http://{args.host}:{server.server_address[1]}/ (Ctrl-C stops)")
+    out = args.out or args.project / "site"
+    if args.no_watch:
+        server, stop = make_server(out / args.site, args.host, args.port), (lambda: None)
+    else:
+        options = PreviewOptions(site=args.site, project=args.project, snapshot=args.snapshot, out=args.out,
+                                 host=args.host, port=args.port)
+        server, stop = start_preview(options, lambda message: print(message, file=sys.stderr, flush=True))
+    print(f"serving {out / args.site} at http://{args.host}:{server.server_address[1]}/ (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
     finally:
+        stop()
         server.server_close()
     return EXIT_OK
 

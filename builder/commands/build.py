@@ -16,9 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+from jinja2 import TemplateError
+
 from builder.catalogue.records import Catalogue
 from builder.config.sites import Site, find_sites, load_site
-from builder.errors import AtlasError, ConfigError, Location, Problem
+from builder.errors import AtlasError, BuildError, ConfigError, Location, Problem
 from builder.memory.catalogue_cache import Source, cached_catalogue, file_digest
 from builder.memory.fingerprint import code_fingerprint
 from builder.memory.lookups import Lookups, Recorder
@@ -31,11 +33,12 @@ from builder.publish.output import OutputFolder
 from builder.publish.published import read_published
 from builder.render.doisite import atlas_links
 from builder.render.drawing import Palette
-from builder.render.environment import make_environment, static_dirs, theme_dirs, theme_fonts
+from builder.render.environment import default_templates, make_environment, static_dirs, theme_dirs, theme_fonts
 from builder.render.images import ImageCache
 from builder.render.plan import SitePlan, plan_site
 from builder.render.site import SharedInputs, SiteRenderer, Theme
 from builder.render.siteimages import ImageSettings
+from builder.render.templatecheck import check_templates, rendering_problem
 from builder.views.collections import Collection, load_collection
 
 
@@ -300,7 +303,10 @@ def _render(build: SiteBuild, shared: SharedInputs, project: Project, quiet: boo
     assert plan is not None
     renderer = SiteRenderer(plan, _theme(build.site, project), build.output, shared, build.memory)
     with Progress(f"{plan.site.name}", plan.page_count, enabled=not quiet and sys.stderr.isatty()) as progress:
-        renderer.render(progress.advance)
+        try:
+            renderer.render(progress.advance)
+        except TemplateError as error:
+            raise BuildError(rendering_problem(error, project.shown)) from None
     return renderer
 
 
@@ -314,7 +320,11 @@ def _theme(site: Site, project: Project) -> Theme:
         font_digests=(file_digest(Path(fonts.regular)), file_digest(Path(fonts.bold))),
         root=site.source_path(config.images.root) if config.images.root else None, social=config.images.social,
         shown=project.shown)
-    return Theme(make_environment(dirs), static_dirs(dirs), image_settings)
+    environment = make_environment(dirs)
+    problems = check_templates(environment, dirs, default_templates(), project.shown)
+    if problems:
+        raise BuildError(problems)
+    return Theme(environment, static_dirs(dirs), image_settings)
 
 
 class _Clock:

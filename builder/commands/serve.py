@@ -53,7 +53,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(self.directory) / "404.html"
         if code == HTTPStatus.NOT_FOUND and page.is_file():
-            body = page.read_bytes()
+            body = self.html_body(page.read_bytes())
             self.send_response(code)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -63,6 +63,10 @@ class SiteHandler(SimpleHTTPRequestHandler):
             return
         super().send_error(code, message, explain)
 
+    def html_body(self, body: bytes) -> bytes:
+        """A page as sent: as built here; the live preview adds its reload script."""
+        return body
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         pass
 
@@ -70,9 +74,16 @@ class SiteHandler(SimpleHTTPRequestHandler):
 def make_server(folder: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
     if not (folder / "index.html").is_file():
         raise AtlasError(Problem(Location(str(folder)), "no built site here; run 'atlasgen build' first"))
+    extra = read_site_headers(folder)
+    return listen(host, port, functools.partial(SiteHandler, directory=str(folder), extra_headers=extra))
+
+
+def read_site_headers(folder: Path) -> dict[str, list[tuple[str, str]]]:
     headers_file = folder / HEADERS_FILE
-    extra = read_headers_file(headers_file.read_text(encoding="utf-8")) if headers_file.is_file() else {}
-    handler = functools.partial(SiteHandler, directory=str(folder), extra_headers=extra)
+    return read_headers_file(headers_file.read_text(encoding="utf-8")) if headers_file.is_file() else {}
+
+
+def listen(host: str, port: int, handler) -> ThreadingHTTPServer:
     try:
         return ThreadingHTTPServer((host, port), handler)
     except OSError as error:

@@ -15,7 +15,8 @@ from pydantic import Field, field_validator
 from builder.config.cslstyles import csl_style_exists, csl_style_names
 from builder.config.validation import ConfigModel, suggest, validate_document
 from builder.config.yamlfile import YamlDocument, load_yaml
-from builder.errors import ConfigError
+from builder.errors import ConfigError, Problem
+from builder.textfiles import decode_utf8
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -143,11 +144,8 @@ def load_site(path: Path, display_path: str | None = None) -> Site:
     document = load_yaml(path, display_path=display_path)
     config = validate_document(SiteConfig, document)
     site = Site(name=path.stem, config=config, folder=path.parent, document=document)
-    problems = [
-        document.problem(("pages", index, "source"), f"file not found: {page.source}")
-        for index, page in enumerate(config.pages)
-        if not site.source_path(page.source).is_file()
-    ]
+    problems = [_help_page_problem(site, index, page) for index, page in enumerate(config.pages)]
+    problems = [problem for problem in problems if problem]
     if not config.collections and config.doi_pages != "all":
         problems.append(document.problem(("collections",), "a site needs at least one collection, "
                                                            "unless it is a DOI site (doi_pages: all)"))
@@ -161,6 +159,14 @@ def load_site(path: Path, display_path: str | None = None) -> Site:
     if problems:
         raise ConfigError(problems)
     return site
+
+
+def _help_page_problem(site: Site, index: int, page: HelpPage) -> Problem | None:
+    path = site.source_path(page.source)
+    if not path.is_file():
+        return site.document.problem(("pages", index, "source"), f"file not found: {page.source}")
+    shown = str(Path(site.document.path).parent / page.source)
+    return decode_utf8(path.read_bytes(), shown)[1]
 
 
 def find_sites(folder: Path) -> list[Path]:

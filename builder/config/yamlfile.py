@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from builder.errors import ConfigError, Location, Problem
+from builder.textfiles import read_utf8
 
 KeyPath = tuple[str | int, ...]
 
@@ -55,13 +56,7 @@ class YamlDocument:
 def load_yaml(path: Path | str, *, display_path: str | None = None) -> YamlDocument:
     """Parse one YAML file; a syntax error or duplicate key raises ConfigError."""
     shown = display_path or str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(Problem(Location(shown), f"cannot read file: {error.strerror}")) from error
-    except UnicodeDecodeError as error:
-        raise ConfigError(Problem(Location(shown), f"not UTF-8 text: {error.reason}")) from error
-    return parse_yaml(text, shown)
+    return parse_yaml(read_utf8(Path(path), shown), shown)
 
 
 def parse_yaml(text: str, shown: str) -> YamlDocument:

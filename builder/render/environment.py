@@ -27,6 +27,12 @@ def builtin_themes() -> Path:
     return installed if installed.is_dir() else PACKAGE.parent / "themes"
 
 
+def default_templates() -> list[str]:
+    """The templates of the default theme: the pages a build renders by name, and what they include."""
+    folder = builtin_themes() / "default" / "templates"
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*.html"))
+
+
 def theme_dirs(themes_root: Path, theme: str, override: Path | None) -> list[Path]:
     """Template folders, most specific first."""
     roots = [themes_root, builtin_themes()]
