@@ -18,6 +18,7 @@ from builder.commands.export import ExportOptions, ExportReport, export_datacite
 from builder.commands.harvest import SOURCES, HarvestOptions, harvest
 from builder.commands.preview import PreviewOptions, start_preview
 from builder.commands.serve import make_server
+from builder.commands.validate import ValidateOptions, validate
 from builder.errors import AtlasError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -43,6 +44,12 @@ HARVEST_EXAMPLES = """examples:
   atlasgen harvest --source dump --url other.xml --snapshot merged.xml
   atlasgen harvest --source icat --url https://icat.example.org --username reader --authenticator db
 The password of --username comes from the ATLASGEN_PASSWORD environment variable.
+"""
+VALIDATE_EXAMPLES = """examples:
+  atlasgen validate                      every site and collection of the project, against the embedded snapshot
+  atlasgen validate hoa                  the Human Organ Atlas site and its collections
+  atlasgen validate --snapshot production.xml --json
+Exit status: 1 if anything would stop a build, 0 otherwise (warnings included).
 """
 SERVE_EXAMPLES = """examples:
   atlasgen serve hoa                     build, serve on http://127.0.0.1:8000/, rebuild and reload on every edit
@@ -127,6 +134,18 @@ def _parser() -> argparse.ArgumentParser:
     harvest_parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     harvest_parser.set_defaults(run=_harvest)
 
+    validate_parser = commands.add_parser(
+        "validate", help="check every config against its model and the snapshot", epilog=VALIDATE_EXAMPLES,
+        description="Check site configs and collections against their models and the snapshot, building nothing.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    validate_parser.add_argument("sites", nargs="*", metavar="SITE",
+                                 help="site names (default: every site and every collection)")
+    validate_parser.add_argument("--snapshot", type=Path, help="ICAT dump to check against (default: the embedded one)")
+    validate_parser.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
+    validate_parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    validate_parser.add_argument("--no-cache", action="store_true", help="parse the snapshot even if it is cached")
+    validate_parser.set_defaults(run=_validate)
+
     serve_parser = commands.add_parser(
         "serve", help="preview a site, rebuilt on every edit", epilog=SERVE_EXAMPLES,
         description="Build a site, serve it, and rebuild it and reload open pages whenever the project changes.",
@@ -195,6 +214,20 @@ def _harvest(args: argparse.Namespace) -> int:
     print(f"{report.snapshot}: {len(changes.new)} new, {len(changes.changed)} changed, {len(changes.removed)} removed "
           f"DOIs" + ("" if report.written else " (unchanged)"))
     return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    report = validate(ValidateOptions(project=args.project, sites=tuple(args.sites), snapshot=args.snapshot,
+                                      cache=not args.no_cache))
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        for problem in report.errors:
+            print(f"error: {problem}")
+        for problem in report.warnings:
+            print(f"warning: {problem}")
+        print(f"{len(report.checked)} files checked: {len(report.errors)} errors, {len(report.warnings)} warnings")
+    return EXIT_INPUT if report.errors else EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -36,6 +36,11 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
 
+    def as_json(self) -> dict:
+        where = self.location
+        return {"path": where.path, "line": where.line, "column": where.column, "key": where.key,
+                "message": self.message, "text": str(self)}
+
 
 class AtlasError(Exception):
     """Bad input: a config, a snapshot or a template a user can fix.

@@ -87,19 +87,13 @@ class BuildReport:
 
     def as_json(self) -> dict:
         return {"seconds": round(self.seconds, 3), "timings": self.timings, "catalogue": self.catalogue_source.value,
-                "warnings": [_problem_json(w) for w in self.all_warnings],
+                "warnings": [w.as_json() for w in self.all_warnings],
                 "sites": [{"name": s.name, "output": str(s.output), "pages": s.pages, "files": s.files,
                            "datasets": s.datasets, "dois": s.dois, "rendered": s.rendered, "carried": s.carried,
                            "removed": s.removed, "pieces": {"kept": s.pieces_kept, "made": s.pieces_made},
                            "images": {"processed": s.images_processed, "cached": s.images_cached,
                                       "seconds": round(s.images_seconds, 3)},
                            "warnings": [str(w) for w in s.warnings]} for s in self.sites]}
-
-
-def _problem_json(problem: Problem) -> dict:
-    where = problem.location
-    return {"path": where.path, "line": where.line, "column": where.column, "key": where.key,
-            "message": problem.message, "text": str(problem)}
 
 
 def build(options: BuildOptions, log: Callable[[str], None] | None = None) -> BuildReport:

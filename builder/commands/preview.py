@@ -58,9 +58,7 @@ class Status:
     problems: tuple[Problem, ...] = ()
 
     def as_json(self) -> str:
-        problems = [{"where": str(p.location), "path": p.location.path, "line": p.location.line,
-                     "column": p.location.column, "key": p.location.key, "message": p.message}
-                    for p in self.problems]
+        problems = [{**problem.as_json(), "where": str(problem.location)} for problem in self.problems]
         return json.dumps({"build": self.build, "problems": problems}, sort_keys=True)
 
 

@@ -6,6 +6,7 @@ file, line and key (`collections/hoa.yml:14:5: facets[2].field: ...`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,9 +66,8 @@ def parse_yaml(text: str, shown: str) -> YamlDocument:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        what, mark = plain_words(error)
         where = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
-        what = " ".join(part for part in (error.context, error.problem) if part)
         raise ConfigError(Problem(where, f"YAML syntax error: {what}")) from error
     except yaml.YAMLError as error:
         raise ConfigError(Problem(Location(shown), f"YAML error: {error}")) from error
@@ -80,6 +80,37 @@ def parse_yaml(text: str, shown: str) -> YamlDocument:
         if duplicates:
             raise ConfigError(duplicates)
     return document
+
+
+# The parser's wording, as a curator would say it: (context, problem) patterns -> what to check.
+PLAIN_WORDS = [
+    (r"simple key", r"expected ':'", "a line above has no ':' after its key, or a key is indented wrongly"),
+    (r"block mapping", r"found '<block mapping start>'",
+     "this line is indented differently from the keys above it; line keys up with spaces"),
+    (r"block mapping", r"found '<block sequence start>'|found '-'",
+     "this list item is indented differently from the items or keys above it"),
+    (r"", r"mapping values are not allowed",
+     "a ':' where no key can start: indent this line like the keys above it, or put the value in quotes "
+     "if it contains ': '"),
+    (r"next token", r"character '\\t'", "a tab character: YAML indents with spaces only"),
+    (r"next token", r"character '(.)' that cannot start", "a value cannot start with '{0}': put it in quotes"),
+    (r"flow sequence", r"", "a list in [ ] is not closed: a ',' or the closing ']' is missing"),
+    (r"flow mapping", r"", "a mapping in {{ }} is not closed: a ',' or the closing '}}' is missing"),
+    (r"quoted scalar", r"end of stream", "a quoted text is not closed: its closing quote is missing"),
+    (r"", r"undefined alias '(.*)'", "'*{0}' names no '&{0}' written before it"),
+]
+
+
+def plain_words(error: yaml.MarkedYAMLError) -> tuple[str, yaml.Mark | None]:
+    """What is wrong in words a curator knows, and where: an unclosed quote or bracket where it opens."""
+    context, problem = error.context or "", error.problem or ""
+    for context_pattern, problem_pattern, words in PLAIN_WORDS:
+        found = re.search(problem_pattern, problem)
+        if re.search(context_pattern, context) and found:
+            opened = "quoted scalar" in context or "flow" in context
+            mark = error.context_mark if opened and error.context_mark else error.problem_mark
+            return words.format(*found.groups()), mark
+    return " ".join(part for part in (context, problem) if part), error.problem_mark or error.context_mark
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:

@@ -217,6 +217,7 @@ def load_collection(path: Path, catalogue: Catalogue, display_path: str | None =
     config = validate_document(CollectionConfig, document)
     config = _with_attribute_fields(config)
     problems = _check_references(config, document, catalogue)
+    problems += _check_facet_types(config, document, catalogue)
     keys, select_problems = _select(config.select, catalogue, document)
     problems += select_problems
     if not problems and not keys:
@@ -287,6 +288,28 @@ def _check_references(config: CollectionConfig, document: YamlDocument, catalogu
     return problems
 
 
+# What each facet type compares its values as, and the field kinds that have such values.
+FACET_KINDS = {"range": ("number", "numbers"), "date": ("date", "dates")}
+
+
+def _check_facet_types(config: CollectionConfig, document: YamlDocument, catalogue: Catalogue) -> list[Problem]:
+    """A range facet needs numbers, a date facet dates: a text field under either is an error, not a crash."""
+    problems = []
+    for index, facet in enumerate(config.facets):
+        spec = config.fields.get(facet.field)
+        if facet.type not in FACET_KINDS or spec is None:
+            continue
+        kind, values = FACET_KINDS[facet.type]
+        found = field_kind(spec, catalogue)
+        if found != kind:
+            source = f"parameter {spec.sources[0]}" if spec.sources else f"attribute {spec.attribute}"
+            fits = {"number": "range", "date": "date"}.get(found, "terms' or 'text")
+            problems.append(document.problem(("facets", index, "type"),
+                                             f"a {facet.type} facet needs {values}, but field '{facet.field}' "
+                                             f"({source}) holds {found} values; use type '{fits}'"))
+    return problems
+
+
 def _select(select: Select, catalogue: Catalogue, document: YamlDocument) -> tuple[list[str], list[Problem]]:
     problems = []
     datasets = list(catalogue.datasets.values())
@@ -313,10 +336,20 @@ def _select(select: Select, catalogue: Catalogue, document: YamlDocument) -> tup
             problems.append(document.problem(("select", "parameters", name),
                                              f"no parameter '{name}' in the snapshot"
                                              f"{suggest(name, catalogue.parameter_types)}"))
+        else:
+            problems += _unknown_values(document, name, values, catalogue)
         datasets = [d for d in datasets if _parameter_text(d, name) in values]
     if select.with_doi:
         datasets = [d for d in datasets if d.doi_list]
     return sorted(d.key for d in datasets), problems
+
+
+def _unknown_values(document: YamlDocument, name: str, values: list[str], catalogue: Catalogue) -> list[Problem]:
+    """Each value of a `select.parameters` rule that no dataset of the snapshot has, named."""
+    present = {_parameter_text(d, name) for d in catalogue.datasets.values()} - {None}
+    return [document.problem(("select", "parameters", name, index),
+                             f"no dataset has {name} '{value}'{suggest(value, present)}")
+            for index, value in enumerate(values) if value not in present]
 
 
 def _parameter_text(dataset: Dataset, name: str) -> str | None:
