@@ -94,23 +94,26 @@ PLAIN_WORDS = [
      "if it contains ': '"),
     (r"next token", r"character '\\t'", "a tab character: YAML indents with spaces only"),
     (r"next token", r"character '(.)' that cannot start", "a value cannot start with '{0}': put it in quotes"),
-    (r"flow sequence", r"", "a list in [ ] is not closed: a ',' or the closing ']' is missing"),
-    (r"flow mapping", r"", "a mapping in {{ }} is not closed: a ',' or the closing '}}' is missing"),
-    (r"quoted scalar", r"end of stream", "a quoted text is not closed: its closing quote is missing"),
+    (r"flow sequence", r"", "the list in [ ] opened at {opened} is not closed: a ',' or the closing ']' is missing"),
+    (r"flow mapping", r"",
+     "the mapping in {{ }} opened at {opened} is not closed: a ',' or the closing '}}' is missing"),
+    (r"quoted scalar", r"end of stream",
+     "the quoted text opened at {opened} is not closed: its closing quote is missing"),
     (r"", r"undefined alias '(.*)'", "'*{0}' names no '&{0}' written before it"),
 ]
 
 
 def plain_words(error: yaml.MarkedYAMLError) -> tuple[str, yaml.Mark | None]:
-    """What is wrong in words a curator knows, and where: an unclosed quote or bracket where it opens."""
+    """What is wrong in words a curator knows, and where the parser found it (and, for an unclosed quote or
+    bracket, where it opened)."""
     context, problem = error.context or "", error.problem or ""
+    mark = error.problem_mark or error.context_mark
+    opened = f"line {error.context_mark.line + 1}, column {error.context_mark.column + 1}" if error.context_mark else ""
     for context_pattern, problem_pattern, words in PLAIN_WORDS:
         found = re.search(problem_pattern, problem)
         if re.search(context_pattern, context) and found:
-            opened = "quoted scalar" in context or "flow" in context
-            mark = error.context_mark if opened and error.context_mark else error.problem_mark
-            return words.format(*found.groups()), mark
-    return " ".join(part for part in (context, problem) if part), error.problem_mark or error.context_mark
+            return words.format(*found.groups(), opened=opened), mark
+    return " ".join(part for part in (context, problem) if part), mark
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:

@@ -35,3 +35,24 @@ def test_duplicate_keys_are_errors_not_silently_overwritten():
 def test_format_key():
     assert format_key(("facets", 2, "field")) == "facets[2].field"
     assert format_key(()) == ""
+
+
+@pytest.mark.parametrize("text, where, words", [
+    ("title: Atlas\nfields\ngroups: []\n", "c.yml:3:1", "a line above has no ':' after its key"),
+    ("card:\n  title: [name]\n fields: [organ]\n", "c.yml:3:2", "indented differently from the keys above it"),
+    ("title: Atlas\n  description: x\n", "c.yml:2:14", "indent this line like the keys above it"),
+    ("title: Atlas: the organs\n", "c.yml:1:13", "put the value in quotes if it contains ': '"),
+    ("card:\n\ttitle: [name]\n", "c.yml:2:1", "a tab character: YAML indents with spaces only"),
+    ("groups:\n  - label: Donor\n - label: Scan\n", "c.yml:3:2", "this list item is indented differently"),
+    ("title: @atlas\n", "c.yml:1:8", "a value cannot start with '@': put it in quotes"),
+    ("fields: {a: 1\ntitle: x\n", "c.yml:2:6", "the mapping in { } opened at line 1, column 9 is not closed"),
+    ("title: 'Atlas\nfields: {}\n", "c.yml:3:1", "the quoted text opened at line 1, column 8 is not closed"),
+    ("title: *name\n", "c.yml:1:8", "'*name' names no '&name' written before it"),
+])
+def test_syntax_errors_in_plain_words_keep_line_and_column(text, where, words):
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml(text, "c.yml")
+    message = str(caught.value)
+    assert message.startswith(f"{where}: YAML syntax error: ")
+    assert words in message
+    assert "while scanning" not in message and "while parsing" not in message
