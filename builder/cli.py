@@ -10,12 +10,15 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 
 from builder.commands.build import BuildOptions, build
 from builder.commands.export import ExportOptions, ExportReport, export_datacite
+from builder.commands.fields import FieldsOptions, list_fields
 from builder.commands.harvest import SOURCES, HarvestOptions, harvest
+from builder.commands.new import NewOptions, new_collection, new_site
 from builder.commands.preview import PreviewOptions, start_preview
 from builder.commands.serve import make_server
 from builder.commands.validate import ValidateOptions, validate
@@ -50,6 +53,18 @@ VALIDATE_EXAMPLES = """examples:
   atlasgen validate hoa                  the Human Organ Atlas site and its collections
   atlasgen validate --snapshot production.xml --json
 Exit status: 1 if anything would stop a build, 0 otherwise (warnings included).
+"""
+FIELDS_EXAMPLES = """examples:
+  atlasgen fields                              every parameter of the embedded snapshot
+  atlasgen fields --collection hoa             only those of the datasets collections/hoa.yml selects
+  atlasgen fields --snapshot other.xml --json
+"""
+NEW_EXAMPLES = """examples:
+  atlasgen new collection tomography --snapshot other.xml --technique "X-ray tomography"
+  atlasgen new collection bm05 --instrument BM05
+  atlasgen new site tomography                 a site showing collections/tomography.yml
+  atlasgen new site atlas --collection bm05 --collection tomography
+Then: atlasgen serve NAME (add --snapshot PATH for another snapshot than the embedded one).
 """
 SERVE_EXAMPLES = """examples:
   atlasgen serve hoa                     build, serve on http://127.0.0.1:8000/, rebuild and reload on every edit
@@ -111,10 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     datacite_parser.add_argument("--out", type=Path, help="folder for the files (default: exports/datacite/)")
     datacite_parser.add_argument("--collection", metavar="NAME", help="only the DOIs of collections/NAME.yml")
-    datacite_parser.add_argument("--snapshot", type=Path, help="ICAT dump to export from (default: the embedded one)")
-    datacite_parser.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
-    datacite_parser.add_argument("--json", action="store_true", help="print a machine-readable report")
-    datacite_parser.add_argument("--no-cache", action="store_true", help="parse the snapshot even if it is cached")
+    _snapshot_options(datacite_parser, "ICAT dump to export from", "print a machine-readable report")
     datacite_parser.set_defaults(run=_export_datacite)
 
     harvest_parser = commands.add_parser("harvest", help="update the snapshot from a source",
@@ -140,11 +152,42 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     validate_parser.add_argument("sites", nargs="*", metavar="SITE",
                                  help="site names (default: every site and every collection)")
-    validate_parser.add_argument("--snapshot", type=Path, help="ICAT dump to check against (default: the embedded one)")
-    validate_parser.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
-    validate_parser.add_argument("--json", action="store_true", help="print the findings as JSON")
-    validate_parser.add_argument("--no-cache", action="store_true", help="parse the snapshot even if it is cached")
+    _snapshot_options(validate_parser, "ICAT dump to check against", "print the findings as JSON")
     validate_parser.set_defaults(run=_validate)
+
+    fields_parser = commands.add_parser(
+        "fields", help="list the parameters the snapshot holds", epilog=FIELDS_EXAMPLES,
+        description="List the parameters of the snapshot's datasets (their own, their samples' and investigations'): "
+                    "how many datasets have each, its distinct values, type, units and examples.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    fields_parser.add_argument("--collection", metavar="NAME", help="only the datasets of collections/NAME.yml")
+    _snapshot_options(fields_parser, "ICAT dump to read", "print the parameters as JSON")
+    fields_parser.set_defaults(run=_fields)
+
+    new_parser = commands.add_parser("new", help="start a collection or a site from the snapshot",
+                                     description="Write a commented collection or site config that builds at once.")
+    kinds = new_parser.add_subparsers(dest="kind", metavar="KIND", required=True)
+    collection_parser = kinds.add_parser(
+        "collection", help="collections/NAME.yml from the parameters of the snapshot", epilog=NEW_EXAMPLES,
+        description="Write collections/NAME.yml: a field per parameter of the chosen datasets, grouped by prefix, "
+                    "facets for strings with few values, numbers and dates.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    collection_parser.add_argument("name", metavar="NAME")
+    collection_parser.add_argument("--snapshot", type=Path, help="ICAT dump to read (default: the embedded one)")
+    chosen = collection_parser.add_mutually_exclusive_group()
+    chosen.add_argument("--technique", metavar="T", help="only the datasets of this technique")
+    chosen.add_argument("--instrument", metavar="I", help="only the datasets of this instrument (beamline)")
+    site_parser = kinds.add_parser("site", help="site_config/NAME.yml showing collections", epilog=NEW_EXAMPLES,
+                                   description="Write site_config/NAME.yml showing the given collections.",
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    site_parser.add_argument("name", metavar="NAME")
+    site_parser.add_argument("--collection", dest="collections", action="append", default=[], metavar="NAME",
+                             help="a collection the site shows; repeat for more (default: collections/NAME.yml)")
+    for kind_parser in (collection_parser, site_parser):
+        kind_parser.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
+        kind_parser.add_argument("--force", action="store_true", help="replace the file if it exists")
+    collection_parser.set_defaults(run=_new)
+    site_parser.set_defaults(run=_new)
 
     serve_parser = commands.add_parser(
         "serve", help="preview a site, rebuilt on every edit", epilog=SERVE_EXAMPLES,
@@ -160,6 +203,14 @@ def _parser() -> argparse.ArgumentParser:
                               help="serve the built site as it is: no build, no watching, no reload script")
     serve_parser.set_defaults(run=_serve)
     return parser
+
+
+def _snapshot_options(parser: argparse.ArgumentParser, snapshot: str, json_report: str) -> None:
+    """The options of every command that reads a snapshot and can report as JSON."""
+    parser.add_argument("--snapshot", type=Path, help=f"{snapshot} (default: the embedded one)")
+    parser.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
+    parser.add_argument("--json", action="store_true", help=json_report)
+    parser.add_argument("--no-cache", action="store_true", help="parse the snapshot even if it is cached")
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -228,6 +279,28 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"warning: {problem}")
         print(f"{len(report.checked)} files checked: {len(report.errors)} errors, {len(report.warnings)} warnings")
     return EXIT_INPUT if report.errors else EXIT_OK
+
+
+def _fields(args: argparse.Namespace) -> int:
+    report = list_fields(FieldsOptions(project=args.project, collection=args.collection, snapshot=args.snapshot,
+                                       cache=not args.no_cache))
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    scope = f"collection {report.collection}" if report.collection else report.snapshot
+    print(f"{len(report.parameters)} parameters in the {report.datasets} datasets of {scope}")
+    print(report.table(shutil.get_terminal_size((120, 24)).columns))
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    options = NewOptions(name=args.name, project=args.project, force=args.force,
+                         snapshot=getattr(args, "snapshot", None), technique=getattr(args, "technique", None),
+                         instrument=getattr(args, "instrument", None),
+                         collections=tuple(getattr(args, "collections", ())))
+    written = new_collection(options) if args.kind == "collection" else new_site(options)
+    print(f"wrote {written}")
+    return EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from builder.catalogue.inventory import value_text
 from builder.catalogue.records import Catalogue, Dataset
 from builder.catalogue.vocabulary import parameter_definitions
 from builder.config.validation import ConfigModel, suggest, validate_document
@@ -354,7 +355,4 @@ def _unknown_values(document: YamlDocument, name: str, values: list[str], catalo
 
 def _parameter_text(dataset: Dataset, name: str) -> str | None:
     parameter = dataset.parameter(name)
-    if parameter is None or parameter.value is None:
-        return None
-    value = parameter.value
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return value_text(parameter) if parameter is not None else None
