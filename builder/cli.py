@@ -83,7 +83,7 @@ def run() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
+    parser = make_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
+def make_parser() -> argparse.ArgumentParser:
+    """The whole command line: every command, option and help text (docs/cli.md is generated from it)."""
     parser = argparse.ArgumentParser(prog="atlasgen",
                                      description="Static atlases and DOI pages from an ICAT catalogue.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

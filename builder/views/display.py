@@ -48,6 +48,11 @@ class GroupChoice(ConfigModel):
     def from_name(cls, value: Any) -> Any:
         return {"group": value} if isinstance(value, str) else value
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler) -> dict:
+        """Editors learn that a group's name alone is a choice too."""
+        return {"anyOf": [{"type": "string", "description": "a group's name"}, handler(core_schema)]}
+
 
 class Best(ConfigModel):
     field: str
