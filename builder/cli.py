@@ -21,6 +21,7 @@ from builder.commands.harvest import SOURCES, HarvestOptions, harvest
 from builder.commands.new import NewOptions, new_collection, new_site
 from builder.commands.preview import PreviewOptions, start_preview
 from builder.commands.serve import make_server
+from builder.commands.server_config import FORMATS, ServerConfigOptions, server_config
 from builder.commands.validate import ValidateOptions, validate
 from builder.errors import AtlasError
 
@@ -39,6 +40,11 @@ EXPORT_EXAMPLES = """examples:
   atlasgen export datacite                     every DOI of the embedded snapshot, into exports/datacite/
   atlasgen export datacite --collection hoa    only the DOIs of the Human Organ Atlas
   atlasgen export datacite --out /tmp/datacite --json
+"""
+SERVER_CONFIG_EXAMPLES = """examples:
+  atlasgen export server-config hoa > /etc/nginx/conf.d/hoa.conf && nginx -t
+  atlasgen export server-config hoa --format apache --root /srv/www/hoa > hoa.conf
+  atlasgen export server-config hoa --format s3 --root atlases/hoa > hoa-s3.json
 """
 HARVEST_EXAMPLES = """examples:
   atlasgen harvest --source icatplus                 what changed at https://icatplus.esrf.fr since the last harvest
@@ -129,6 +135,18 @@ def make_parser() -> argparse.ArgumentParser:
     datacite_parser.add_argument("--collection", metavar="NAME", help="only the DOIs of collections/NAME.yml")
     _snapshot_options(datacite_parser, "ICAT dump to export from", "print a machine-readable report")
     datacite_parser.set_defaults(run=_export_datacite)
+    server_parser = formats.add_parser(
+        "server-config", help="a built site's _headers and 404 page as nginx, Apache or S3 configuration",
+        epilog=SERVER_CONFIG_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Print what a web server needs to send a built site as its _headers file says: Link headers, "
+                    "cache lifetimes, headers of every path, the 404 page.")
+    server_parser.add_argument("site", metavar="SITE")
+    server_parser.add_argument("--format", choices=FORMATS, default="nginx", help="the server (default: nginx)")
+    server_parser.add_argument("--root", help="nginx, apache: the folder served (default: /var/www/SITE); "
+                                              "s3: the site's key prefix in the bucket (default: none)")
+    server_parser.add_argument("--out", type=Path, help="folder of built sites (default: site/)")
+    server_parser.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
+    server_parser.set_defaults(run=_export_server_config)
 
     harvest_parser = commands.add_parser("harvest", help="update the snapshot from a source",
                                          description="Update a snapshot with what a source has new or changed.",
@@ -253,6 +271,12 @@ def _print_export(report: ExportReport) -> None:
     print(f"{len(report.exported)} valid DataCite records -> {report.output}")
     if report.invalid:
         print(f"{len(report.invalid)} invalid, not exported (problems above)")
+
+def _export_server_config(args: argparse.Namespace) -> int:
+    print(server_config(ServerConfigOptions(site=args.site, format=args.format, project=args.project, out=args.out,
+                                            root=args.root)), end="")
+    return EXIT_OK
+
 
 def _harvest(args: argparse.Namespace) -> int:
     options = HarvestOptions(source=args.source, url=args.url, project=args.project, snapshot=args.snapshot,
