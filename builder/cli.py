@@ -49,6 +49,7 @@ SERVER_CONFIG_EXAMPLES = """examples:
 HARVEST_EXAMPLES = """examples:
   atlasgen harvest --source icatplus                 what changed at https://icatplus.esrf.fr since the last harvest
   atlasgen harvest --source icatplus --report changes.json
+  atlasgen harvest --source icatplus --new --snapshot catalogue/production.xml   a production catalogue, from nothing
   atlasgen harvest --source hoa --url catalogue/sources/hoa-metadata-2.0.0
   atlasgen harvest --source dump --url other.xml --snapshot merged.xml
   atlasgen harvest --source icat --url https://icat.example.org --username reader --authenticator db
@@ -158,6 +159,9 @@ def make_parser() -> argparse.ArgumentParser:
     harvest_parser.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
     harvest_parser.add_argument("--report", type=Path, help="write the new, changed and removed DOIs here as JSON")
     harvest_parser.add_argument("--full", action="store_true", help="ask for everything, not only what changed")
+    harvest_parser.add_argument("--new", action="store_true",
+                                help="start the --snapshot file from nothing (it must not exist): a production "
+                                     "catalogue apart from the embedded demo")
     harvest_parser.add_argument("--username", help="log in as this user (default: anonymous)")
     harvest_parser.add_argument("--authenticator", default="anon", help="ICAT authenticator plugin of --username")
     harvest_parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
@@ -280,7 +284,7 @@ def _export_server_config(args: argparse.Namespace) -> int:
 
 def _harvest(args: argparse.Namespace) -> int:
     options = HarvestOptions(source=args.source, url=args.url, project=args.project, snapshot=args.snapshot,
-                             report=args.report, full=args.full, username=args.username,
+                             report=args.report, full=args.full, new=args.new, username=args.username,
                              password=os.environ.get("ATLASGEN_PASSWORD"), authenticator=args.authenticator,
                              timeout=args.timeout, retries=args.retries)
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))

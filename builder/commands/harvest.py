@@ -48,6 +48,7 @@ class HarvestOptions:
     snapshot: Path | None = None  # default: the project's embedded snapshot
     report: Path | None = None  # where to write the JSON report
     full: bool = False  # ask for everything, not only what changed since the snapshot's date
+    new: bool = False  # start the snapshot from nothing: it must not exist yet (a production catalogue)
     username: str | None = None
     password: str | None = None
     authenticator: str = "anon"
@@ -74,6 +75,8 @@ class HarvestReport:
 def harvest(options: HarvestOptions, log: Callable[[str], None] = lambda message: None) -> HarvestReport:
     project = Project(options.project)
     path = options.snapshot or project.root / DEFAULT_SNAPSHOT
+    if options.new:
+        _check_new(path, project, options.snapshot)
     previous = _previous(path)
     source = source_function(options.source)
     url = options.url or _default_url(options.source)
@@ -112,6 +115,17 @@ def _default_url(source: str) -> str:
     if source not in DEFAULT_URLS:
         raise HarvestError(f"the {source} source needs --url: the file or folder to harvest")
     return DEFAULT_URLS[source]
+
+
+def _check_new(path: Path, project: Project, given: Path | None) -> None:
+    """A new snapshot is a file of its own: never the embedded demo, never one that exists."""
+    if given is None:
+        raise HarvestError(Problem(Location("--new"), "give the new snapshot's file with --snapshot, e.g. "
+                                                      "--snapshot catalogue/production.xml; the embedded one "
+                                                      "holds the demo's example records"))
+    if path.exists():
+        raise HarvestError(Problem(Location(project.shown(path)), "exists already; --new starts a snapshot from "
+                                                                  "nothing: leave out --new to update it"))
 
 
 def _previous(path: Path) -> Snapshot:

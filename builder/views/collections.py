@@ -92,6 +92,8 @@ class Select(ConfigModel):
     instruments: list[str] = Field(default_factory=list)
     techniques: list[str] = Field(default_factory=list)
     dois: list[str] = Field(default_factory=list)
+    doi_prefixes: list[str] = Field(default_factory=list, description="only datasets with a DOI of these prefixes, "
+                                    "e.g. '10.15151': leaves out the example records (10.99999) of the demo")
     datasets: list[str] = Field(default_factory=list)
     parameters: dict[str, list[str]] = Field(default_factory=dict)
     with_doi: bool = False
@@ -319,6 +321,7 @@ def _select(select: Select, catalogue: Catalogue, document: YamlDocument) -> tup
         "instruments": lambda d: {i.name for i in d.instruments},
         "techniques": lambda d: {t.name for t in d.techniques},
         "dois": lambda d: set(d.doi_list),
+        "doi_prefixes": lambda d: {doi.partition("/")[0] for doi in d.doi_list},
         "datasets": lambda d: {d.name},
     }
     for rule, values_of in rules.items():
