@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 from urllib.parse import urlsplit
 
+from builder.render.urls import header_url
+
 LINKSET_TYPE = "application/linkset+json"
 LANDING_TYPES = ("https://schema.org/AboutPage",)
 DATASET_TYPE = "https://schema.org/Dataset"
@@ -70,10 +72,16 @@ def _grouped(signposts: Sequence[Signpost]) -> dict[str, list[dict[str, str]]]:
 
 
 def link_header(signposts: Sequence[Signpost]) -> str:
-    """The value of an HTTP Link header (RFC 8288) carrying the same links."""
+    """The value of an HTTP Link header (RFC 8288) carrying the same links.
+
+    Each URL is written as `urls.header_url` encodes it, so no catalogue string can end the header or the list;
+    one that is no link URL is left out (`landing_signposts` is given none)."""
     parts = []
     for signpost in signposts:
-        part = f'<{signpost.href}>; rel="{signpost.rel}"'
+        href = header_url(signpost.href)
+        if href is None:
+            continue
+        part = f'<{href}>; rel="{signpost.rel}"'
         if signpost.type:
             part += f'; type="{signpost.type}"'
         parts.append(part)
