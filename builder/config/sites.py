@@ -33,8 +33,10 @@ class HelpPage(ConfigModel):
 
 def http_url(value: str) -> str:
     """An http(s) URL a page and a header can carry as written: no space, control character, quote or bracket."""
-    if not value.startswith(("https://", "http://")) or re.search(r'[\s\x00-\x1f\x7f-\x9f"<>\\`]', value):
-        raise ValueError(f"expected an http(s) URL without spaces or control characters, got {value!r}")
+    if not value.startswith(("https://", "http://")):
+        raise ValueError(f"expected an http(s) URL, got '{value}'")
+    if re.search(r'[\s\x00-\x1f\x7f-\x9f"<>\\`]', value):
+        raise ValueError(f"expected an http(s) URL without spaces, quotes or control characters, got {value!r}")
     return value
 
 

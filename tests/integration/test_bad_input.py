@@ -1,6 +1,7 @@
 """Bad input gets a clear error naming file and line, a non-zero exit, and loses nothing."""
 
 import re
+import time
 
 import pytest
 
@@ -118,3 +119,25 @@ def test_help_shows_examples(capsys):
         main(["build", "--help"])
     assert caught.value.code == 0
     assert "examples:" in capsys.readouterr().out
+
+
+BILLION_LAUGHS = "".join(["laughs:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"]
+                         + [f"  a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 10)])
+
+
+def test_yaml_alias_bomb_is_refused_quickly(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    path = project / "collections/hoa.yml"
+    path.write_text(path.read_text() + BILLION_LAUGHS)
+    started = time.perf_counter()
+    assert_refused(capsys, project, built, before, r"collections/hoa\.yml:\d+:\d+: .*aliases add more than")
+    assert time.perf_counter() - started < 30
+
+
+def test_invalid_utf8_in_yaml_names_line_and_column(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    path = project / "site_config/hoa.yml"
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2][:4] + b"\xff" + lines[2][4:]
+    path.write_bytes(b"\n".join(lines))
+    assert_refused(capsys, project, built, before, r"site_config/hoa\.yml:3:5: not UTF-8 text: byte 0xff")
