@@ -101,3 +101,11 @@ def static_dirs(template_dirs: list[Path]) -> list[Path]:
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:10]
+
+
+BRAND_STYLESHEET = "css/brand.css"  # among the static assets: a strict CSP allows no inline <style>
+
+
+def brand_stylesheet(colour: str, accent: str) -> str:
+    """The site's brand colours as CSS variables (validated '#rrggbb' values)."""
+    return f":root {{ --brand: {colour}; --accent: {accent}; }}\n"

@@ -3,8 +3,7 @@
 Level 1: typed links in the page's <head> (cite-as, describedby, item,
 license, author, type). Level 2: a linkset (RFC 9264, application/linkset+json)
 per page that also describes each metadata file and content item, and a
-`_headers` file from which a static host sends the same links as HTTP Link
-headers.
+Link header with the same links, which `headers.py` puts in `_headers`.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Iterable, Sequence
-from urllib.parse import urlsplit
 
 from builder.render.urls import header_url
 
@@ -86,10 +84,3 @@ def link_header(signposts: Sequence[Signpost]) -> str:
             part += f'; type="{signpost.type}"'
         parts.append(part)
     return ", ".join(parts)
-
-
-def headers_file(pages: Iterable[tuple[str, str]]) -> str:
-    """`_headers` (as Netlify, Cloudflare Pages and others read it): for each landing page (its URL or path),
-    its Link header (`link_header`)."""
-    blocks = [f"{urlsplit(url).path}\n  Link: {header}\n" for url, header in pages]
-    return "".join(sorted(blocks))
