@@ -33,7 +33,8 @@ def left_in(out) -> list[str]:
     return sorted(p.name for p in out.iterdir() if ".old-" not in p.name and not p.name.endswith(".spare"))
 
 
-def assert_refused(capsys, project, out, before, pattern, *extra):
+def assert_refused(capsys, project, out, before, pattern, *extra) -> str:
+    """The build fails with an error matching `pattern` and changes nothing; the error."""
     capsys.readouterr()
     assert rebuild(project, out, *extra) == 1
     error = capsys.readouterr().err
@@ -41,6 +42,7 @@ def assert_refused(capsys, project, out, before, pattern, *extra):
     assert "previous site is unchanged" in error
     assert tree_hashes(out / "hoa") == before
     assert left_in(out) == ["hoa"]  # no half-built folder left behind
+    return error
 
 
 def test_unknown_key(project, built, capsys):
@@ -141,3 +143,25 @@ def test_invalid_utf8_in_yaml_names_line_and_column(project, built, capsys):
     lines[2] = lines[2][:4] + b"\xff" + lines[2][4:]
     path.write_bytes(b"\n".join(lines))
     assert_refused(capsys, project, built, before, r"site_config/hoa\.yml:3:5: not UTF-8 text: byte 0xff")
+
+
+SNAPSHOT_DAMAGE = {  # name -> (the bytes replaced at the end or in the middle, by what)
+    "last '>' missing": (b"</icatdata>\n", b"</icatdata\n"),
+    "last tag cut": (b"</icatdata>\n", b"</icatd"),
+    "text after the root": (b"</icatdata>\n", b"</icatdata>\ntrailing\n"),
+    "a '>' of <data> missing": (b"\n  <data>\n", b"\n  <data\n"),
+    "an entity's end tag misspelt": (b"\n    </dataset>\n", b"\n    </datasett>\n"),
+}
+
+
+@pytest.mark.parametrize("damage", SNAPSHOT_DAMAGE)
+def test_cached_and_uncached_builds_agree_on_a_damaged_snapshot(project, built, capsys, tmp_path, damage):
+    before = tree_hashes(built / "hoa")
+    old, new = SNAPSHOT_DAMAGE[damage]
+    data = SNAPSHOT.read_bytes()
+    at = data.rfind(old) if old.startswith(b"</icatdata") else data.find(old)
+    damaged = tmp_path / "damaged.xml"
+    damaged.write_bytes(data[:at] + new + data[at + len(old):])
+    cached, uncached = (assert_refused(capsys, project, built, before, r"damaged\.xml:\d+:\d+: ", "--snapshot",
+                                       str(damaged), *extra) for extra in ((), ("--no-cache",)))
+    assert cached == uncached
