@@ -31,7 +31,7 @@ from builder.publish.output import OutputFolder
 from builder.publish.published import read_published
 from builder.render.doisite import atlas_links
 from builder.render.drawing import Palette
-from builder.render.environment import make_environment, static_dirs, theme_dirs, theme_fonts
+from builder.render.environment import make_environment, static_dirs, template_error, theme_dirs, theme_fonts
 from builder.render.images import ImageCache
 from builder.render.plan import SitePlan, plan_site
 from builder.render.site import SharedInputs, SiteRenderer, Theme
@@ -281,10 +281,8 @@ def _memory_keeper(project: Project, build: SiteBuild, catalogue: Catalogue, mem
 def _settings_fingerprint(project: Project, site: Site) -> str:
     """Everything a site is made with besides the catalogue: atlasgen's code, every site's and collection's
     settings and help pages, the site's themes."""
-    config = site.config
-    override = site.source_path(config.templates) if config.templates else None
     # Each folder of templates has its static files and fonts beside it (render/environment.py), an override too.
-    themes = [folder for templates in theme_dirs(project.themes, config.theme, override)
+    themes = [folder for templates in _theme_dirs(project, site)
               for folder in (templates, templates.parent / "static", templates.parent / "fonts")]
     folders = [project.site_config, project.collections, *themes]
     digest = hashlib.sha256(code_fingerprint("builder.commands.build").encode())
@@ -300,14 +298,16 @@ def _render(build: SiteBuild, shared: SharedInputs, project: Project, quiet: boo
     assert plan is not None
     renderer = SiteRenderer(plan, _theme(build.site, project), build.output, shared, build.memory)
     with Progress(f"{plan.site.name}", plan.page_count, enabled=not quiet and sys.stderr.isatty()) as progress:
-        renderer.render(progress.advance)
+        try:
+            renderer.render(progress.advance)
+        except Exception as error:  # a template that does not compile, or fails on a page
+            raise template_error(error) or error
     return renderer
 
 
 def _theme(site: Site, project: Project) -> Theme:
     config = site.config
-    override = site.source_path(config.templates) if config.templates else None
-    dirs = theme_dirs(project.themes, config.theme, override)
+    dirs = _theme_dirs(project, site)
     fonts = theme_fonts(dirs)
     image_settings = ImageSettings(
         site_title=config.title, palette=Palette(config.branding.colour, config.branding.accent), fonts=fonts,
@@ -315,6 +315,12 @@ def _theme(site: Site, project: Project) -> Theme:
         root=site.source_path(config.images.root) if config.images.root else None, social=config.images.social,
         shown=project.shown)
     return Theme(make_environment(dirs), static_dirs(dirs), image_settings)
+
+
+def _theme_dirs(project: Project, site: Site) -> list[Path]:
+    config = site.config
+    override = site.source_path(config.templates) if config.templates else None
+    return theme_dirs(project.themes, config.theme, override, site.document.locate(("theme",)))
 
 
 class _Clock:

@@ -165,3 +165,35 @@ def test_cached_and_uncached_builds_agree_on_a_damaged_snapshot(project, built, 
     cached, uncached = (assert_refused(capsys, project, built, before, r"damaged\.xml:\d+:\d+: ", "--snapshot",
                                        str(damaged), *extra) for extra in ((), ("--no-cache",)))
     assert cached == uncached
+
+
+def test_a_missing_theme_points_at_theme(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    break_file(project / "site_config/hoa.yml", "title: Human Organ Atlas\n", "title: Human Organ Atlas\ntheme: nope\n")
+    assert_refused(capsys, project, built, before, r"site_config/hoa\.yml:3:8: theme: theme 'nope' not found")
+
+
+@pytest.mark.parametrize("template, pattern", [
+    ('{% extends "default:dataset.html" %}\n{% block main %}\n{% if %}{% endblock %}\n',
+     r"themes/broken/templates/dataset\.html:3: template syntax error: Expected an expression"),
+    ('{% extends "default:dataset.html" %}\n{% block main %}\n<p>{{ page.no_such_field }}</p>\n{% endblock %}\n',
+     r"themes/broken/templates/dataset\.html:3: template error: UndefinedError: .*no_such_field"),
+])
+def test_a_template_error_names_the_template_and_line(project, built, capsys, template, pattern):
+    before = tree_hashes(built / "hoa")
+    templates = project / "themes/broken/templates"
+    templates.mkdir(parents=True)
+    (templates / "dataset.html").write_text(template)
+    site = project / "site_config/hoa.yml"
+    break_file(site, "title: Human Organ Atlas\n", "title: Human Organ Atlas\ntheme: broken\n")
+    error = assert_refused(capsys, project, built, before, pattern)
+    assert "Traceback" not in error
+
+
+def test_a_failed_build_keeps_the_spare(project, built, capsys):
+    assert rebuild(project, built) == 0  # the first site is swapped out: the spare the next build starts from
+    spare = tree_hashes(built / ".hoa.spare")
+    before = tree_hashes(built / "hoa")
+    break_file(project / "collections/hoa.yml", "  - {field: sex}", "  - {field: sex, sort: asc}")
+    assert_refused(capsys, project, built, before, r"unknown key")
+    assert tree_hashes(built / ".hoa.spare") == spare
