@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Mapping, NamedTuple
 
 from builder.memory.manifest import MANIFEST_FILE, Entry, Manifest, ManifestError, read_manifest
+from builder.workers import die_with_parent
 
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
@@ -294,7 +295,7 @@ class _Linking:
     def __init__(self, published: str, folder: str, files: list[str]):
         self.receiver, sender = multiprocessing.Pipe(duplex=False)
         self.process = multiprocessing.get_context("fork").Process(
-            target=_link_all, args=(published, folder, files, sender), daemon=True)
+            target=_link_all, args=(published, folder, files, sender, os.getpid()), daemon=True)
         self.process.start()
         sender.close()
         self.files = files
@@ -314,7 +315,8 @@ class _Linking:
         self.process.join()
 
 
-def _link_all(published: str, folder: str, files: list[str], report) -> None:
+def _link_all(published: str, folder: str, files: list[str], report, parent: int) -> None:
+    die_with_parent(parent)
     failed, made = set(), {""}
     for relative in files:
         parent = os.path.dirname(relative)
