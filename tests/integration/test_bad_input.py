@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+from lxml import etree
 
 from builder.cli import main
 from tests.conftest import SNAPSHOT
@@ -197,3 +198,13 @@ def test_a_failed_build_keeps_the_spare(project, built, capsys):
     break_file(project / "collections/hoa.yml", "  - {field: sex}", "  - {field: sex, sort: asc}")
     assert_refused(capsys, project, built, before, r"unknown key")
     assert tree_hashes(built / ".hoa.spare") == spare
+
+
+def test_a_dataset_name_too_long_for_a_file_name_is_refused_by_name(project, built, capsys, tmp_path):
+    before = tree_hashes(built / "hoa")
+    tree = etree.parse(str(SNAPSHOT))
+    tree.find("data/dataset/name").text = "n" * 300
+    snapshot = tmp_path / "long-name.xml"
+    tree.write(str(snapshot), xml_declaration=True, encoding="utf-8")
+    assert_refused(capsys, project, built, before, r"dataset 'n{300}' maps to the unsafe path 'datasets/n{300}/'",
+                   "--snapshot", str(snapshot))
