@@ -18,14 +18,15 @@ TYPES_BY_NAME = {"linkset.json": "application/linkset+json", "datacite.xml": "ap
 
 
 def refused(target: str) -> HTTPStatus | None:
-    """Why a request's path is not served, if it is not: not UTF-8, a control character, a backslash or a '..'
-    segment (400); a segment starting with '.' (the manifest, a build's folders) or `_headers` (404)."""
+    """Why a request's path is not served, if it is not: not UTF-8, a NUL or a '..' segment (400); a segment
+    starting with '.' (the manifest, a build's folders) or `_headers` (404). Any other character may be in the
+    name of a page the build wrote (a dataset's name is anyone's), and is looked up as it is."""
     path = target.split("?", 1)[0].split("#", 1)[0]
     try:
         segments = unquote_to_bytes(path).decode("utf-8").split("/")
     except UnicodeDecodeError:
         return HTTPStatus.BAD_REQUEST
-    if any(not part.isprintable() or "\\" in part or part == ".." for part in segments):
+    if any("\x00" in part or part == ".." for part in segments):
         return HTTPStatus.BAD_REQUEST
     if any(part.startswith(".") for part in segments) or segments[-1] == HEADERS_FILE:
         return HTTPStatus.NOT_FOUND

@@ -1,6 +1,7 @@
 """`atlasgen serve` answers every malformed request with a 4xx, never serves dot-files, and stays up."""
 
 import socket
+from urllib.parse import quote
 
 import pytest
 
@@ -19,6 +20,9 @@ def served(tmp_path):
     (site / ".hoa.building-1" / "index.html").write_text("half built")
     (site / "_headers").write_text(headers_file(site_rules([("/doi/", '<https://doi.org/10.1/x>; rel="cite-as"')])))
     (tmp_path / "secret.txt").write_text("outside the site")
+    odd = site / "datasets" / "\u202eRTL\nline\\back %3E?"  # a dataset's name is anyone's: its page is served
+    odd.mkdir(parents=True)
+    (odd / "index.html").write_text("<!doctype html><title>Odd</title><p>odd")
     server = Served(site)
     yield server
     server.close()
@@ -54,6 +58,11 @@ def still_up(served) -> None:
 ])
 def test_malformed_paths_and_dot_files_get_a_4xx(served, target):
     assert 400 <= status(served, target) < 500
+    still_up(served)
+
+
+def test_a_page_whose_name_has_controls_bidi_marks_and_backslashes_is_served(served):
+    assert status(served, b"/datasets/" + quote("\u202eRTL\nline\\back %3E?").encode() + b"/") == 200
     still_up(served)
 
 
