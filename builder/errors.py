@@ -56,6 +56,9 @@ class AtlasError(Exception):
         self.problems = [p if isinstance(p, Problem) else Problem(Location("<input>"), p) for p in problems]
         super().__init__(self.report())
 
+    def __reduce__(self):  # raised in a worker process, it reaches the build with its places
+        return type(self), (self.problems,)
+
     def report(self) -> str:
         head = f"{len(self.problems)} {self.kind} error{'s' if len(self.problems) != 1 else ''}:"
         if len(self.problems) == 1:

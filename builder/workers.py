@@ -4,17 +4,26 @@ Workers are forked from the build, so they inherit its records, templates
 and caches without copying them through pipes. Where fork is unavailable,
 or the work is too small to repay starting workers, the calling process
 does it alone; the results are the same either way.
+
+Workers die with the build: each asks Linux (prctl PR_SET_PDEATHSIG) to be
+sent SIGKILL when the process that made it dies, however it dies (SIGKILL
+too, which no handler sees), so a killed build leaves no worker behind.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 MAX_WORKERS = 8
+PR_SET_PDEATHSIG = 1
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -61,13 +70,34 @@ def run_as_done(function: Callable[[Any, Task], Result], tasks: Sequence[Task], 
 @contextmanager
 def _pool(workers: int, shared: Any) -> Iterator[ProcessPoolExecutor]:
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(shared,)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(shared, os.getpid())) as pool:
         yield pool
 
 
-def _start_worker(shared: Any) -> None:
+def _start_worker(shared: Any, parent: int) -> None:
     global _shared
+    die_with_parent(parent)
     _shared = shared
+
+
+def die_with_parent(parent: int) -> None:
+    """Called first in a process forked by process `parent` (its id taken before the fork)."""
+    prctl = _prctl()
+    if prctl is None:  # not Linux: nothing to ask
+        return
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request was made: no signal will come
+        os._exit(1)
+
+
+@lru_cache(maxsize=1)
+def _prctl():
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name, use_errno=True).prctl if name else None
+    except (OSError, AttributeError):
+        return None
 
 
 def _with_shared(function: Callable[[Any, Task], Result], task: Task) -> Result:

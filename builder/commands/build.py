@@ -278,10 +278,8 @@ def _memory_keeper(project: Project, build: SiteBuild, catalogue: Catalogue, mem
 def _settings_fingerprint(project: Project, site: Site) -> str:
     """Everything a site is made with besides the catalogue: atlasgen's code, every site's and collection's
     settings and help pages, the site's themes."""
-    config = site.config
-    override = site.source_path(config.templates) if config.templates else None
     # Each folder of templates has its static files and fonts beside it (render/environment.py), an override too.
-    themes = [folder for templates in theme_dirs(project.themes, config.theme, override)
+    themes = [folder for templates in _theme_dirs(project, site)
               for folder in (templates, templates.parent / "static", templates.parent / "fonts")]
     folders = [project.site_config, project.collections, *themes]
     digest = hashlib.sha256(code_fingerprint("builder.commands.build").encode())
@@ -306,8 +304,7 @@ def _render(build: SiteBuild, shared: SharedInputs, project: Project, quiet: boo
 
 def _theme(site: Site, project: Project) -> Theme:
     config = site.config
-    override = site.source_path(config.templates) if config.templates else None
-    dirs = theme_dirs(project.themes, config.theme, override)
+    dirs = _theme_dirs(project, site)
     fonts = theme_fonts(dirs)
     image_settings = ImageSettings(
         site_title=config.title, palette=Palette(config.branding.colour, config.branding.accent), fonts=fonts,
@@ -319,6 +316,12 @@ def _theme(site: Site, project: Project) -> Theme:
     if problems:
         raise BuildError(problems)
     return Theme(environment, static_dirs(dirs), image_settings)
+
+
+def _theme_dirs(project: Project, site: Site) -> list[Path]:
+    config = site.config
+    override = site.source_path(config.templates) if config.templates else None
+    return theme_dirs(project.themes, config.theme, override, site.document.locate(("theme",)))
 
 
 class _Clock:

@@ -6,28 +6,31 @@ import functools
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 from builder.errors import AtlasError, Location, Problem
+from builder.render.headers import HEADERS_FILE, headers_for, read_headers_file
 
-HEADERS_FILE = "_headers"
 # Files whose type their name says better than their extension: the metadata beside landing pages.
 TYPES_BY_NAME = {"linkset.json": "application/linkset+json", "datacite.xml": "application/vnd.datacite.datacite+xml",
                  "datacite.json": "application/vnd.datacite.datacite+json",
                  "citation.json": "application/vnd.citationstyles.csl+json"}
 
 
-def read_headers_file(text: str) -> dict[str, list[tuple[str, str]]]:
-    """`_headers` as static hosts read it: a path line, then indented `Name: value` lines."""
-    headers: dict[str, list[tuple[str, str]]] = {}
-    path = None
-    for line in text.splitlines():
-        if line and not line[0].isspace():
-            path = line.strip()
-            headers.setdefault(path, [])
-        elif line.strip() and path is not None and ":" in line:
-            name, _, value = line.strip().partition(":")
-            headers[path].append((name.strip(), value.strip()))
-    return headers
+def refused(target: str) -> HTTPStatus | None:
+    """Why a request's path is not served, if it is not: not UTF-8, a NUL or a '..' segment (400); a segment
+    starting with '.' (the manifest, a build's folders) or `_headers` (404). Any other character may be in the
+    name of a page the build wrote (a dataset's name is anyone's), and is looked up as it is."""
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    try:
+        segments = unquote_to_bytes(path).decode("utf-8").split("/")
+    except UnicodeDecodeError:
+        return HTTPStatus.BAD_REQUEST
+    if any("\x00" in part or part == ".." for part in segments):
+        return HTTPStatus.BAD_REQUEST
+    if any(part.startswith(".") for part in segments) or segments[-1] == HEADERS_FILE:
+        return HTTPStatus.NOT_FOUND
+    return None
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
@@ -38,15 +41,30 @@ class SiteHandler(SimpleHTTPRequestHandler):
                       ".jsonld": "application/ld+json", ".bib": "application/x-bibtex",
                       ".ris": "application/x-research-info-systems"}
 
+    default_request_version = "HTTP/1.0"  # not 0.9: every answer, an error too, starts with its status line
+
     def __init__(self, *args, extra_headers: dict[str, list[tuple[str, str]]], **kwargs):
         self.extra_headers = extra_headers
         super().__init__(*args, **kwargs)
+
+    def send_head(self):
+        """The file a GET or HEAD asks for; a malformed path gets 400, a dot-file or `_headers` 404, as if absent."""
+        refusal = refused(self.path)
+        if refusal is not None:
+            self.send_error(refusal)
+            return None
+        try:
+            return super().send_head()
+        except (OSError, ValueError):  # a name the file system cannot take
+            self.send_error(HTTPStatus.BAD_REQUEST)
+            return None
 
     def guess_type(self, path) -> str:
         return TYPES_BY_NAME.get(Path(str(path)).name) or super().guess_type(path)
 
     def end_headers(self) -> None:
-        for name, value in self.extra_headers.get(self.path.split("?", 1)[0].split("#", 1)[0], ()):
+        path = getattr(self, "path", "")  # none yet when the request line itself is refused
+        for name, value in headers_for(self.extra_headers, path.split("?", 1)[0].split("#", 1)[0]):
             self.send_header(name, value)
         super().end_headers()
 

@@ -32,15 +32,22 @@ class HelpPage(ConfigModel):
     title: str | None = None
 
 
+def http_url(value: str) -> str:
+    """An http(s) URL a page and a header can carry as written: no space, control character, quote or bracket."""
+    if not value.startswith(("https://", "http://")):
+        raise ValueError(f"expected an http(s) URL, got '{value}'")
+    if re.search(r'[\s\x00-\x1f\x7f-\x9f"<>\\`]', value):
+        raise ValueError(f"expected an http(s) URL without spaces, quotes or control characters, got {value!r}")
+    return value
+
+
 class Neuroglancer(ConfigModel):
     url: str = "https://neuroglancer-demo.appspot.com/"
 
     @field_validator("url")
     @classmethod
     def absolute(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError(f"expected an http(s) URL, got '{value}'")
-        return value
+        return http_url(value)
 
 
 class Images(ConfigModel):
@@ -124,8 +131,7 @@ class SiteConfig(ConfigModel):
     @field_validator("base_url")
     @classmethod
     def base(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError(f"expected an http(s) URL, got '{value}'")
+        value = http_url(value)
         return value if value.endswith("/") else value + "/"
 
 

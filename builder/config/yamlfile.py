@@ -17,6 +17,9 @@ from builder.errors import ConfigError, Location, Problem
 from builder.textfiles import read_utf8
 
 KeyPath = tuple[str | int, ...]
+# Nodes that aliases may add to a document: a few aliases of aliases (a "billion laughs") would otherwise
+# grow a small file into gigabytes. The curated records use a handful, each of a few nodes.
+MOST_ALIASED_NODES = 100_000
 
 
 def format_key(path: KeyPath) -> str:
@@ -60,11 +63,44 @@ def load_yaml(path: Path | str, *, display_path: str | None = None) -> YamlDocum
     return parse_yaml(read_utf8(Path(path), shown), shown)
 
 
+class BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a document whose aliases would add more than MOST_ALIASED_NODES nodes."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.aliased_nodes = 0
+        self.sizes: dict[int, int] = {}  # id of an anchored node -> nodes in it, aliases expanded
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            anchored = self.anchors.get(event.anchor)
+            if anchored is not None:
+                self.aliased_nodes += _size(anchored, self.sizes)
+                if self.aliased_nodes > MOST_ALIASED_NODES:
+                    raise yaml.composer.ComposerError(
+                        None, None, f"aliases add more than {MOST_ALIASED_NODES} values; write them out",
+                        event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    if id(node) not in sizes:
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        else:
+            children = node.value if isinstance(node, yaml.SequenceNode) else []
+        sizes[id(node)] = 1 + sum(_size(child, sizes) for child in children)
+    return sizes[id(node)]
+
+
 def parse_yaml(text: str, shown: str) -> YamlDocument:
-    loader = yaml.SafeLoader(text)
+    loader = BoundedLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise ConfigError(Problem(Location(shown), "YAML nested too deeply")) from None
     except yaml.MarkedYAMLError as error:
         what, mark = plain_words(error)
         where = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)

@@ -106,6 +106,8 @@ class _Walk:
         self._skip_space_to(start)
         self.index += 1
         self.position = self._line_end(start)
+        if not self.data[start:self.position].rstrip().endswith(b">"):  # e.g. a last '</icatdata' cut short
+            raise _NotOurs
         return start
 
     def _entity(self) -> Chunk:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Mapping, NamedTuple
 
 from builder.memory.manifest import MANIFEST_FILE, Entry, Manifest, ManifestError, read_manifest
+from builder.workers import die_with_parent
 
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
@@ -95,13 +96,15 @@ class OutputFolder:
         self.with_manifest = manifest  # a site: publish a manifest of the files, keep a spare
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.spare = self.target.parent / f".{self.target.name}.spare"
-        self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
+        remove_stale(self.target)
+        self.folder = Path(tempfile.mkdtemp(prefix=_temporary_prefix(self.target, "building"), dir=self.target.parent))
         os.chmod(self.folder, 0o755)
         self.previous = previous or Manifest()  # of the site at `target`: what may be carried over
         self.hashes: dict[str, str] = {}  # relative path -> sha256 of its bytes
         self.inputs: dict[str, str] = {}  # relative path -> hash of its inputs, where not its bytes
         self.carried: set[str] = set()  # files kept from the previous site, not made again
         self.manifest_text = ""  # as published
+        self._spare_manifest: bytes | None = None  # the spare's, while the folder is still the spare as it was
         self._present: Mapping[str, str] | None = self._take_spare() if manifest else None
         self._linking = _Linking(str(self.target), str(self.folder), list(self.previous.files)) \
             if self._present is None and self.previous.files else None
@@ -121,6 +124,7 @@ class OutputFolder:
         except OSError:
             self.folder.mkdir(mode=0o755, exist_ok=True)
             return None
+        self._spare_manifest = (self.folder / MANIFEST_FILE).read_bytes()
         os.unlink(self.folder / MANIFEST_FILE)  # no longer describes the folder once the build changes it
         return {relative: entry.digest for relative, entry in spare.files.items()}
 
@@ -238,7 +242,7 @@ class OutputFolder:
 
     def _aside(self) -> Path:
         """A free name beside the target for a folder on its way out, until it is removed."""
-        aside = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
+        aside = Path(tempfile.mkdtemp(prefix=_temporary_prefix(self.target, "old"), dir=self.target.parent))
         aside.rmdir()
         return aside
 
@@ -247,12 +251,41 @@ class OutputFolder:
             self._linking.stop()
         if not self.folder.exists():
             return  # published already
+        if self._tree is None and self._spare_manifest is not None and not self.spare.exists():
+            write_file(str(self.folder), MANIFEST_FILE, self._spare_manifest)  # nothing placed: still the spare
+            os.rename(self.folder, self.spare)
+            return
         if in_background:
             aside = self._aside()
             os.rename(self.folder, aside)
             _remove(aside, True)
         else:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _temporary_prefix(target: Path, kind: str) -> str:
+    """`.<site>.building-<pid>-` or `.<site>.old-<pid>-`: the process id tells a later build whether the
+    folder is still in use."""
+    return f".{target.name}.{kind}-{os.getpid()}-"
+
+
+def remove_stale(target: Path) -> None:
+    """Remove the folders that killed builds left beside `target`: those of processes that no longer run."""
+    for kind in ("building", "old"):
+        for folder in target.parent.glob(f".{target.name}.{kind}-*"):
+            pid = folder.name[len(f".{target.name}.{kind}-"):].split("-", 1)[0]
+            if not (pid.isdigit() and _running(int(pid))):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's
+        return True
+    return True
 
 
 class _Linking:
@@ -262,7 +295,7 @@ class _Linking:
     def __init__(self, published: str, folder: str, files: list[str]):
         self.receiver, sender = multiprocessing.Pipe(duplex=False)
         self.process = multiprocessing.get_context("fork").Process(
-            target=_link_all, args=(published, folder, files, sender), daemon=True)
+            target=_link_all, args=(published, folder, files, sender, os.getpid()), daemon=True)
         self.process.start()
         sender.close()
         self.files = files
@@ -282,7 +315,8 @@ class _Linking:
         self.process.join()
 
 
-def _link_all(published: str, folder: str, files: list[str], report) -> None:
+def _link_all(published: str, folder: str, files: list[str], report, parent: int) -> None:
+    die_with_parent(parent)
     failed, made = set(), {""}
     for relative in files:
         parent = os.path.dirname(relative)

@@ -11,6 +11,7 @@ import mimetypes
 import re
 
 from builder.catalogue.records import DataFile
+from builder.render.urls import link_url
 
 PUBLIC_BUCKETS = {
     "gs": "https://storage.googleapis.com/{bucket}/{path}",
@@ -27,13 +28,13 @@ def public_url(location: str | None) -> str | None:
         return None
     address = DATA_FORMAT.sub("", location.split("|", 1)[0])
     if address.startswith(("https://", "http://")):
-        return address
+        return link_url(address)
     scheme, _, rest = address.partition("://")
     pattern = PUBLIC_BUCKETS.get(scheme)
     if pattern is None or not rest:
         return None
     bucket, _, path = rest.partition("/")
-    return pattern.format(bucket=bucket, path=path)
+    return link_url(pattern.format(bucket=bucket, path=path))
 
 
 def media_type(datafile: DataFile) -> str:

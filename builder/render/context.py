@@ -17,6 +17,7 @@ from builder.render.citation import datacite_citation
 from builder.render.images import ImageSet
 from builder.render.jsonld import orcid_url
 from builder.render.neuroglancer import ViewerSettings, context_link, volume_link
+from builder.render.urls import link_url, site_link
 from builder.views.collections import Collection
 from builder.views.formatting import size
 from builder.views.shaping import DatasetView, ProvenanceRow, Row
@@ -25,7 +26,7 @@ from builder.views.shaping import DatasetView, ProvenanceRow, Row
 @dataclass(frozen=True)
 class NavLink:
     label: str
-    url: str  # a site path or an absolute URL
+    url: str  # a site path or an absolute URL; "" if it is neither (shown as text)
     external: bool
 
 
@@ -191,7 +192,7 @@ def made_ahead(page: Page) -> Page:
 
 def site_context(site: Site) -> SiteContext:
     config = site.config
-    nav = tuple(NavLink(item.label, item.url, item.url.startswith(("http://", "https://"))) for item in config.nav)
+    nav = tuple(NavLink(item.label, site_link(item.url) or "", link_url(item.url) is not None) for item in config.nav)
     return SiteContext(name=site.name, title=config.title, description=config.description, base_url=config.base_url,
                        language=config.language, nav=nav, colour=config.branding.colour,
                        accent=config.branding.accent, footer=config.footer)
@@ -205,7 +206,12 @@ def person_link(person: Person) -> PersonLink:
 def licence_of(publication: Publication | None) -> tuple[str, str | None] | None:
     if publication is None or publication.licence is None:
         return None
-    return publication.licence.name or publication.licence.identifier or "", publication.licence.url
+    return publication.licence.name or publication.licence.identifier or "", licence_url(publication)
+
+
+def licence_url(publication: Publication) -> str | None:
+    """The licence's URL if it may be a link (`urls.link_url`)."""
+    return link_url(publication.licence.url) if publication.licence else None
 
 
 def file_rows(datasets: Sequence[Dataset]) -> tuple[FileRow, ...]:

@@ -20,6 +20,7 @@ from typing import Iterable, Iterator, Sequence
 
 from builder.catalogue.records import Affiliation, Dataset, Funding, Person, Publication, RelatedItem
 from builder.render.identifiers import checked_orcid
+from builder.render.urls import link_url
 
 SCHEMA_VERSION = "http://datacite.org/schema/kernel-4"
 ORCID_SCHEME_URI = "https://orcid.org"
@@ -195,7 +196,7 @@ def _rights(publication: Publication) -> list[dict]:
     if licence is None:
         return []
     rights = {"rights": licence.name}
-    if licence.url:
+    if link_url(licence.url):
         rights["rightsUri"] = licence.url
     if licence.identifier:  # the ESRF's DOI_rights name SPDX licence identifiers
         rights.update(rightsIdentifier=licence.identifier, rightsIdentifierScheme="SPDX",

@@ -3,7 +3,7 @@
 Citations in CSL styles and the validity of each DataCite record are worked
 out once, before pages render. Each landing page's metadata files are made
 with the page, and carried over with it when their inputs are unchanged;
-`_headers` and the list of published DOIs are written while pages render.
+the landing pages' Link headers (for `_headers`) and the list of published DOIs are made while pages render.
 """
 
 from __future__ import annotations
@@ -40,11 +40,9 @@ from builder.render.landing import (
 )
 from builder.render.pages import FilesBeside, Job
 from builder.render.plan import dataset_path
-from builder.render.signposting import headers_file, link_header
+from builder.render.signposting import link_header
 from builder.render.urls import url_path
 from builder.views.collections import Collection
-
-HEADERS_FILE = "_headers"
 
 
 @dataclass(frozen=True)
@@ -195,11 +193,13 @@ class DoiPages:
         return FilesBeside(inputs, names, partial(export_files, publication, page, url, self.inputs_read.catalogue))
 
     def files(self) -> dict[str, str]:
-        """`_headers` for hosts that read it, and the published DOIs; each page's own files come with the page."""
-        headers = [("/" + url_path(self.plan.links.dois[doi]), self.prepared[doi].link_header)
-                   for doi in self.plan.dois]
-        made = {HEADERS_FILE: headers_file(headers)} if headers else {}
-        return {**made, REGISTRY_FILE: registry_json(self.published())}
+        """The published DOIs; each page's own files come with the page."""
+        return {REGISTRY_FILE: registry_json(self.published())}
+
+    def link_headers(self) -> list[tuple[str, str]]:
+        """(path, Link header value) of each landing page, for `_headers`."""
+        return [("/" + url_path(self.plan.links.dois[doi]), self.prepared[doi].link_header)
+                for doi in self.plan.dois]
 
     def published(self) -> list[PublishedDoi]:
         current = [PublishedDoi(doi, p.title, self.prepared[doi].citation, str(p.publication_year or ""))

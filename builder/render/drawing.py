@@ -9,7 +9,7 @@ cheap to make: a large site draws thousands of them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
@@ -18,6 +18,7 @@ CARD_SIZE = (1600, 1000)  # 16:10, halved twice for the smaller versions
 CARD_WIDTHS = (400, 800, 1600)
 SOCIAL_SIZE = (1200, 630)  # what Open Graph and Twitter cards show best
 WHITE, SOFT, FAINT, ACCENT = 254, 190, 26, 255
+MOST_DRAWN = 300  # characters of one text: more never fits, and each is laid out and measured
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,17 @@ def _coloured(ink: Image.Image, palette: Palette) -> Image.Image:
     return picture
 
 
+def drawn_text(text: str) -> str:
+    """The text as one line that can be drawn: line and paragraph breaks, controls and other unprintable
+    characters (Pillow's layout fails on some) become spaces, runs of spaces one, and at most MOST_DRAWN
+    characters are kept."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in text[:MOST_DRAWN * 4]).split())
+    return text if len(text) <= MOST_DRAWN else text[:MOST_DRAWN - 1].rstrip() + "…"
+
+
 def card_picture(spec: CardPicture) -> list[Image.Image]:
     """The card image at each of CARD_WIDTHS, smallest first."""
+    spec = replace(spec, headline=drawn_text(spec.headline), details=drawn_text(spec.details))
     width, height = CARD_SIZE
     ink = _rings(CARD_SIZE, (width * 4 // 5, height * 2 // 5), 80).copy()
     draw = ImageDraw.Draw(ink)
@@ -103,6 +113,8 @@ def card_picture(spec: CardPicture) -> list[Image.Image]:
 
 
 def social_picture(spec: SocialPicture) -> Image.Image:
+    spec = replace(spec, site=drawn_text(spec.site), title=drawn_text(spec.title),
+                   facts=tuple((drawn_text(label), drawn_text(value)) for label, value in spec.facts))
     width, height = SOCIAL_SIZE
     margin = 72
     ink = Image.new("L", SOCIAL_SIZE, 0)  # plain: thousands are drawn, and flat colour compresses fast
@@ -164,8 +176,14 @@ def _lines(words: list[str], font: ImageFont.FreeTypeFont, width: int) -> list[s
 
 
 def _ellipsis(text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
+    """The text, or its longest start that fits with an ellipsis: found by halving, a few measures each."""
     if font.getlength(text) <= width:
         return text
-    while text and font.getlength(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    fits, too_long = 0, len(text)  # the longest start known to fit, the shortest known not to
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        if font.getlength(text[:middle] + "…") <= width:
+            fits = middle
+        else:
+            too_long = middle
+    return text[:fits].rstrip() + "…"

@@ -8,16 +8,27 @@ reaches the default theme, so an override can extend what it replaces.
 from __future__ import annotations
 
 import hashlib
+import traceback
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from builder.errors import ConfigError, Location, Problem
 from builder.render.drawing import Fonts
 
 PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATE_FILES = (".html", ".xml", ".txt", ".j2", ".jinja")  # how a theme's template files are named
 FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")  # regular, bold: in a theme's fonts/ folder
 
 
@@ -33,14 +44,15 @@ def default_templates() -> list[str]:
     return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*.html"))
 
 
-def theme_dirs(themes_root: Path, theme: str, override: Path | None) -> list[Path]:
-    """Template folders, most specific first."""
+def theme_dirs(themes_root: Path, theme: str, override: Path | None, where: Location | None = None) -> list[Path]:
+    """Template folders, most specific first; a theme not found is an error at `where` (a site's `theme:`)."""
     roots = [themes_root, builtin_themes()]
     dirs = [override] if override else []
     for name in dict.fromkeys([theme, "default"]):
         found = next((root / name / "templates" for root in roots if (root / name / "templates").is_dir()), None)
         if found is None:
-            raise ConfigError(Problem(Location(str(themes_root / name)), f"theme '{name}' not found"))
+            raise ConfigError(Problem(where or Location(str(themes_root / name)),
+                                      f"theme '{name}' not found in {themes_root} or the built-in themes"))
         dirs.append(found)
     return dirs
 
@@ -66,6 +78,19 @@ def make_environment(template_dirs: list[Path]) -> Environment:
     environment.globals["picture"] = picture_partial(environment)
     environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     return environment
+
+
+def template_error(error: Exception) -> ConfigError | None:
+    """A template's mistake as an error at its file and line: a syntax error, or what rendering it raised in
+    one of its lines (Jinja puts the template's lines in the traceback); None if no template is to blame."""
+    if isinstance(error, TemplateSyntaxError):
+        where = Location(error.filename or error.name or "<template>", error.lineno)
+        return ConfigError(Problem(where, f"template syntax error: {error.message}"))
+    lines = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.endswith(TEMPLATE_FILES)]
+    if not lines and not isinstance(error, TemplateError):
+        return None
+    where = Location(lines[-1].filename, lines[-1].lineno) if lines else Location("<template>")
+    return ConfigError(Problem(where, f"template error: {type(error).__name__}: {error}"))
 
 
 def cached_partial(environment: Environment, template: str, name: str, size: int = 4096):
@@ -107,3 +132,11 @@ def static_dirs(template_dirs: list[Path]) -> list[Path]:
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:10]
+
+
+BRAND_STYLESHEET = "css/brand.css"  # among the static assets: a strict CSP allows no inline <style>
+
+
+def brand_stylesheet(colour: str, accent: str) -> str:
+    """The site's brand colours as CSS variables (validated '#rrggbb' values)."""
+    return f":root {{ --brand: {colour}; --accent: {accent}; }}\n"

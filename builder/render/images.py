@@ -221,11 +221,16 @@ class ImageCache:
 
 
 def make(request: Request, key: str, cache: ImageCache) -> Made:
-    """Make one image into the cache; a photo that cannot be read is remembered as such."""
+    """Make one image into the cache; a photo that cannot be read, or a text that cannot be drawn, is remembered
+    as such."""
     try:
         encoded = _encode(request)
     except imaging.UnreadableImage as error:
         return cache.store(key, [], str(error))
+    except (RuntimeError, OSError, ValueError) as error:  # Pillow's text layout refusing a string: no picture
+        if isinstance(request, PhotoRequest):
+            raise
+        return cache.store(key, [], f"cannot draw the text ({error})")
     return cache.store(key, encoded)
 
 

@@ -8,6 +8,7 @@ from builder.catalogue.records import DataFile, Dataset, Person, Publication
 from builder.render.access import media_type, public_url
 from builder.render.citation import datacite_citation, doi_url
 from builder.render.identifiers import checked_orcid
+from builder.render.urls import link_url
 
 
 def orcid_url(orcid: str | None) -> str | None:
@@ -52,8 +53,8 @@ def dataset_ld(publication: Publication, datasets: Iterable[Dataset], page_url: 
         item["publisher"] = {"@type": "Organization", "name": publication.publisher}
     if publication.publication_date:
         item["datePublished"] = publication.publication_date[:10]
-    if publication.licence and (publication.licence.url or publication.licence.name):
-        item["license"] = publication.licence.url or publication.licence.name
+    if publication.licence and (link_url(publication.licence.url) or publication.licence.name):
+        item["license"] = link_url(publication.licence.url) or publication.licence.name
     if publication.keywords:
         item["keywords"] = list(publication.keywords)
     techniques = sorted({t.name for d in datasets for t in d.techniques})
@@ -87,7 +88,7 @@ def _relations(publication: Publication) -> dict[str, list[dict]]:
         work: dict = {"@type": "CreativeWork"}
         if related.identifier_type == "DOI":
             work["@id"] = doi_url(related.identifier)
-        elif related.identifier_type == "URL":
+        elif related.identifier_type == "URL" and link_url(related.identifier):
             work["url"] = related.identifier
         if related.title or related.full_reference:
             work["name"] = related.title or related.full_reference

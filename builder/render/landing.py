@@ -19,7 +19,17 @@ from builder.render import bibliographic
 from builder.render.access import media_type, public_url
 from builder.render.citation import cited_name, datacite_citation, doi_url
 from builder.render.citestyles import StyledCitation
-from builder.render.context import FileRow, Link, Page, PageLinks, PersonLink, file_rows, licence_of, person_link
+from builder.render.context import (
+    FileRow,
+    Link,
+    Page,
+    PageLinks,
+    PersonLink,
+    file_rows,
+    licence_of,
+    licence_url,
+    person_link,
+)
 from builder.render.datacite import (
     SCHEMA_CHECK,
     DataciteProblem,
@@ -32,7 +42,7 @@ from builder.render.datacite import (
 from builder.render.images import ImageSet
 from builder.render.jsonld import dataset_ld, orcid_url
 from builder.render.signposting import Described, Signpost, landing_signposts, linkset
-from builder.render.urls import url_path
+from builder.render.urls import link_url, url_path
 from builder.views.formatting import size
 
 # DataCite relation types, as a visitor reads them.
@@ -78,7 +88,7 @@ class ExternalLink:
 class Related:
     relation: str  # as a visitor reads it: "Supplement to"
     text: str
-    href: str
+    href: str | None  # None: the identifier is shown as text
 
 
 @dataclass(frozen=True)
@@ -195,7 +205,7 @@ def release_date(publication: Publication, datasets: Sequence[Dataset]) -> str:
 def related_items(publication: Publication) -> tuple[Related, ...]:
     return tuple(Related(RELATIONS.get(item.relation_type, item.relation_type),
                          item.title or item.full_reference or item.identifier,
-                         doi_url(item.identifier) if item.identifier_type == "DOI" else item.identifier)
+                         doi_url(item.identifier) if item.identifier_type == "DOI" else link_url(item.identifier))
                  for item in publication.related_items)
 
 
@@ -205,8 +215,8 @@ def signposts(publication: Publication, datasets: Sequence[Dataset], page_url: s
     items = [Described(url, media_type(f)) for d in datasets for f in d.files
              if (url := public_url(f.location)) is not None]
     authors = [url for p in publication.creators if (url := orcid_url(p.orcid))]
-    licence = publication.licence.url if publication.licence else None
-    return landing_signposts(doi_url(publication.doi), metadata, items, licence, authors, page_url + LINKSET_FILE)
+    return landing_signposts(doi_url(publication.doi), metadata, items, licence_url(publication), authors,
+                             page_url + LINKSET_FILE)
 
 
 def meta_tags(publication: Publication) -> tuple[tuple[str, str], ...]:

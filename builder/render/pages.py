@@ -35,6 +35,7 @@ from builder.memory.manifest import inputs_digest
 from builder.memory.site_memory import MemoryKeeper, Piece
 from builder.publish.output import OutputFolder, Placed, Tree
 from builder.render import context as ctx
+from builder.render.environment import template_error
 from builder.workers import run_as_done, worker_count
 
 
@@ -179,7 +180,10 @@ def _place_page(state: _State, template: str, page: ctx.Page, inputs: str) -> Pl
     old = state.tree.carry_over(relative, inputs)
     if old is not None:
         return Placed(relative, inputs, old.digest, True)
-    html = state.environment.get_template(template).render(site=state.site, page=page)
+    try:
+        html = state.environment.get_template(template).render(site=state.site, page=page)
+    except Exception as error:  # in a worker too: the error must name the template's line before it is pickled
+        raise template_error(error) or error
     return Placed(relative, inputs, state.tree.overwrite(relative, html.encode("utf-8")), False)
 
 

@@ -28,9 +28,14 @@ def dataset_path(config: SiteConfig, dataset) -> str:
                                        visit=dataset.investigation.visit_id)
 
 
+MOST_SEGMENT_BYTES = 255  # what file systems allow in one name
+
+
 def safe_segments(text: str) -> bool:
-    """No empty, '.' or '..' segment: a path from the data must stay inside the site."""
-    return text == "" or all(part not in ("", ".", "..") for part in text.rstrip("/").split("/"))
+    """No empty, '.' or '..' segment: a path from the data must stay inside the site; and none longer than a file
+    name can be."""
+    return text == "" or all(part not in ("", ".", "..") and len(part.encode("utf-8", "surrogatepass")) <=
+                             MOST_SEGMENT_BYTES for part in text.rstrip("/").split("/"))
 
 
 @dataclass

@@ -3,8 +3,7 @@
 Level 1: typed links in the page's <head> (cite-as, describedby, item,
 license, author, type). Level 2: a linkset (RFC 9264, application/linkset+json)
 per page that also describes each metadata file and content item, and a
-`_headers` file from which a static host sends the same links as HTTP Link
-headers.
+Link header with the same links, which `headers.py` puts in `_headers`.
 """
 
 from __future__ import annotations
@@ -12,7 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Iterable, Sequence
-from urllib.parse import urlsplit
+
+from builder.render.urls import header_url
 
 LINKSET_TYPE = "application/linkset+json"
 LANDING_TYPES = ("https://schema.org/AboutPage",)
@@ -70,18 +70,17 @@ def _grouped(signposts: Sequence[Signpost]) -> dict[str, list[dict[str, str]]]:
 
 
 def link_header(signposts: Sequence[Signpost]) -> str:
-    """The value of an HTTP Link header (RFC 8288) carrying the same links."""
+    """The value of an HTTP Link header (RFC 8288) carrying the same links.
+
+    Each URL is written as `urls.header_url` encodes it, so no catalogue string can end the header or the list;
+    one that is no link URL is left out (`landing_signposts` is given none)."""
     parts = []
     for signpost in signposts:
-        part = f'<{signpost.href}>; rel="{signpost.rel}"'
+        href = header_url(signpost.href)
+        if href is None:
+            continue
+        part = f'<{href}>; rel="{signpost.rel}"'
         if signpost.type:
             part += f'; type="{signpost.type}"'
         parts.append(part)
     return ", ".join(parts)
-
-
-def headers_file(pages: Iterable[tuple[str, str]]) -> str:
-    """`_headers` (as Netlify, Cloudflare Pages and others read it): for each landing page (its URL or path),
-    its Link header (`link_header`)."""
-    blocks = [f"{urlsplit(url).path}\n  Link: {header}\n" for url, header in pages]
-    return "".join(sorted(blocks))

@@ -25,7 +25,8 @@ from builder.publish.output import OutputFolder
 from builder.render import context as ctx
 from builder.render import search
 from builder.render.doisite import DoiPages
-from builder.render.environment import content_hash
+from builder.render.environment import BRAND_STYLESHEET, brand_stylesheet, content_hash
+from builder.render.headers import HEADERS_FILE, headers_file, site_rules
 from builder.render.images import ImageCache, ImageSet
 from builder.render.landing import ExternalLink
 from builder.render.neuroglancer import ViewerSettings
@@ -88,7 +89,7 @@ class SiteRenderer:
         self.doi_pages.prepare()
         jobs, paths = self._page_jobs()
         render_pages(jobs, self.environment, self.site_context, self.output, progress, self.memory,
-                     files=[self._index_files, self.doi_pages.files])
+                     files=[self._index_files, self.doi_pages.files, self._headers_file])
         self._write_sitemap(paths)
 
     def _page_jobs(self) -> tuple[list[Job], list[str]]:
@@ -145,6 +146,9 @@ class SiteRenderer:
                 for relative, text in collection_index(plan, self.catalogue, self.plan.links,
                                                        self.images.cards).items()}
 
+    def _headers_file(self) -> dict[str, str]:
+        return {HEADERS_FILE: headers_file(site_rules(self.doi_pages.link_headers()))}
+
     def _dataset_template(self, collection: str) -> str:
         return self.environment.select_template([f"dataset-{collection}.html", "dataset.html"]).name
 
@@ -179,12 +183,14 @@ class SiteRenderer:
         return pages
 
     def _copy_static(self) -> dict[str, str]:
-        """Copy theme assets (later folders override earlier) and name each with its content hash."""
+        """Copy theme assets (later folders override earlier), write the brand stylesheet, and name each with its
+        content hash."""
         chosen = {path.relative_to(folder).as_posix(): path
                   for folder in self.static_dirs for path in folder.rglob("*") if path.is_file()}
+        files = {relative: path.read_bytes() for relative, path in chosen.items()}
+        files[BRAND_STYLESHEET] = brand_stylesheet(self.site_context.colour, self.site_context.accent).encode("utf-8")
         assets: dict[str, str] = {}
-        for relative, path in sorted(chosen.items()):
-            data = path.read_bytes()
+        for relative, data in sorted(files.items()):
             self.output.write(f"static/{relative}", data)
             assets[relative] = f"static/{relative}?v={content_hash(data)}"
         return assets

@@ -28,6 +28,7 @@ from builder.render.images import (
     CardRequest,
     ImageCache,
     ImageSet,
+    Made,
     MadeImages,
     PhotoRequest,
     Request,
@@ -199,13 +200,23 @@ class _Planner:
         return images
 
     def place_drawn(self, images: SiteImages, made: MadeImages, cache: ImageCache, output) -> None:
+        """The drawn cards and social images; one that could not be drawn is left out with a warning."""
         shared: dict[str, ImageSet] = {}  # one ImageSet per drawn card, however many datasets show it
         for key, image_key in self.cards.items():
+            if self._failed(images, made.by_key[image_key], f"dataset {self.names[key]}", "card image"):
+                continue
             if image_key not in shared:  # decorative (the card says the same in words): no alt text
                 shared[image_key] = publish(made.by_key[image_key], cache, output)
             images.cards[key] = shared[image_key]
         for path, (image_key, alt) in self.social.items():
-            images.social[path] = publish(made.by_key[image_key], cache, output, alt)
+            if not self._failed(images, made.by_key[image_key], f"page /{path}", "social image"):
+                images.social[path] = publish(made.by_key[image_key], cache, output, alt)
+
+    @staticmethod
+    def _failed(images: SiteImages, result: Made, where: str, what: str) -> bool:
+        if result.error:
+            images.warnings.append(Problem(Location(where), f"its {what} is left out: {result.error}"))
+        return bool(result.error)
 
 
 def _under(root: Path, location: str) -> Path | None:

@@ -3,7 +3,7 @@
 import pytest
 
 from builder.commands.build import BuildOptions, build
-from tests.conftest import Served, screenshot
+from tests.conftest import Served, screenshot, wait_until
 from tests.projects import RGB, project_with_images
 
 pytestmark = pytest.mark.browser
@@ -32,7 +32,7 @@ def card_boxes(page, count: int = 9) -> list[tuple]:
 
 def loaded_images(page) -> list:
     """(naturalWidth, failed) of the images in view, once each has loaded or failed."""
-    page.wait_for_function("""() => [...document.querySelectorAll('#cards .card-media img')]
+    wait_until(page, """() => [...document.querySelectorAll('#cards .card-media img')]
         .filter(img => img.getBoundingClientRect().top < innerHeight)
         .every(img => img.complete)""")
     return page.eval_on_selector_all("#cards .card-media img", """images => images

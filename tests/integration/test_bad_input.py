@@ -1,8 +1,10 @@
 """Bad input gets a clear error naming file and line, a non-zero exit, and loses nothing."""
 
 import re
+import time
 
 import pytest
+from lxml import etree
 
 from builder.cli import main
 from tests.conftest import SNAPSHOT
@@ -32,7 +34,8 @@ def left_in(out) -> list[str]:
     return sorted(p.name for p in out.iterdir() if ".old-" not in p.name and not p.name.endswith(".spare"))
 
 
-def assert_refused(capsys, project, out, before, pattern, *extra):
+def assert_refused(capsys, project, out, before, pattern, *extra) -> str:
+    """The build fails with an error matching `pattern` and changes nothing; the error."""
     capsys.readouterr()
     assert rebuild(project, out, *extra) == 1
     error = capsys.readouterr().err
@@ -40,6 +43,7 @@ def assert_refused(capsys, project, out, before, pattern, *extra):
     assert "previous site is unchanged" in error
     assert tree_hashes(out / "hoa") == before
     assert left_in(out) == ["hoa"]  # no half-built folder left behind
+    return error
 
 
 def test_unknown_key(project, built, capsys):
@@ -118,3 +122,89 @@ def test_help_shows_examples(capsys):
         main(["build", "--help"])
     assert caught.value.code == 0
     assert "examples:" in capsys.readouterr().out
+
+
+BILLION_LAUGHS = "".join(["laughs:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"]
+                         + [f"  a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 10)])
+
+
+def test_yaml_alias_bomb_is_refused_quickly(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    path = project / "collections/hoa.yml"
+    path.write_text(path.read_text() + BILLION_LAUGHS)
+    started = time.perf_counter()
+    assert_refused(capsys, project, built, before, r"collections/hoa\.yml:\d+:\d+: .*aliases add more than")
+    assert time.perf_counter() - started < 30
+
+
+def test_invalid_utf8_in_yaml_names_line_and_column(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    path = project / "site_config/hoa.yml"
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2][:4] + b"\xff" + lines[2][4:]
+    path.write_bytes(b"\n".join(lines))
+    assert_refused(capsys, project, built, before, r"site_config/hoa\.yml:3:5: not UTF-8 text: byte 0xff")
+
+
+SNAPSHOT_DAMAGE = {  # name -> (the bytes replaced at the end or in the middle, by what)
+    "last '>' missing": (b"</icatdata>\n", b"</icatdata\n"),
+    "last tag cut": (b"</icatdata>\n", b"</icatd"),
+    "text after the root": (b"</icatdata>\n", b"</icatdata>\ntrailing\n"),
+    "a '>' of <data> missing": (b"\n  <data>\n", b"\n  <data\n"),
+    "an entity's end tag misspelt": (b"\n    </dataset>\n", b"\n    </datasett>\n"),
+}
+
+
+@pytest.mark.parametrize("damage", SNAPSHOT_DAMAGE)
+def test_cached_and_uncached_builds_agree_on_a_damaged_snapshot(project, built, capsys, tmp_path, damage):
+    before = tree_hashes(built / "hoa")
+    old, new = SNAPSHOT_DAMAGE[damage]
+    data = SNAPSHOT.read_bytes()
+    at = data.rfind(old) if old.startswith(b"</icatdata") else data.find(old)
+    damaged = tmp_path / "damaged.xml"
+    damaged.write_bytes(data[:at] + new + data[at + len(old):])
+    cached, uncached = (assert_refused(capsys, project, built, before, r"damaged\.xml:\d+:\d+: ", "--snapshot",
+                                       str(damaged), *extra) for extra in ((), ("--no-cache",)))
+    assert cached == uncached
+
+
+def test_a_missing_theme_points_at_theme(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    break_file(project / "site_config/hoa.yml", "title: Human Organ Atlas\n", "title: Human Organ Atlas\ntheme: nope\n")
+    assert_refused(capsys, project, built, before, r"site_config/hoa\.yml:3:8: theme: theme 'nope' not found")
+
+
+@pytest.mark.parametrize("template, pattern", [
+    ('{% extends "default:dataset.html" %}\n{% block main %}\n{% if %}{% endblock %}\n',
+     r"themes/broken/templates/dataset\.html:3: template syntax error: Expected an expression"),
+    ('{% extends "default:dataset.html" %}\n{% block main %}\n<p>{{ page.no_such_field }}</p>\n{% endblock %}\n',
+     r"themes/broken/templates/dataset\.html:3: template error: UndefinedError: .*no_such_field"),
+])
+def test_a_template_error_names_the_template_and_line(project, built, capsys, template, pattern):
+    before = tree_hashes(built / "hoa")
+    templates = project / "themes/broken/templates"
+    templates.mkdir(parents=True)
+    (templates / "dataset.html").write_text(template)
+    site = project / "site_config/hoa.yml"
+    break_file(site, "title: Human Organ Atlas\n", "title: Human Organ Atlas\ntheme: broken\n")
+    error = assert_refused(capsys, project, built, before, pattern)
+    assert "Traceback" not in error
+
+
+def test_a_failed_build_keeps_the_spare(project, built, capsys):
+    assert rebuild(project, built) == 0  # the first site is swapped out: the spare the next build starts from
+    spare = tree_hashes(built / ".hoa.spare")
+    before = tree_hashes(built / "hoa")
+    break_file(project / "collections/hoa.yml", "  - {field: sex}", "  - {field: sex, sort: asc}")
+    assert_refused(capsys, project, built, before, r"unknown key")
+    assert tree_hashes(built / ".hoa.spare") == spare
+
+
+def test_a_dataset_name_too_long_for_a_file_name_is_refused_by_name(project, built, capsys, tmp_path):
+    before = tree_hashes(built / "hoa")
+    tree = etree.parse(str(SNAPSHOT))
+    tree.find("data/dataset/name").text = "n" * 300
+    snapshot = tmp_path / "long-name.xml"
+    tree.write(str(snapshot), xml_declaration=True, encoding="utf-8")
+    assert_refused(capsys, project, built, before, r"dataset '[^']*n{300}' maps to the unsafe path 'datasets/n{300}/'",
+                   "--snapshot", str(snapshot))

@@ -19,8 +19,8 @@ from lxml import etree
 from markupsafe import escape
 
 from builder.commands.build import BuildOptions, build
-from builder.commands.serve import read_headers_file
 from builder.errors import AtlasError
+from builder.render.headers import read_headers_file
 from tests.conftest import SNAPSHOT, Served
 from tests.integration.test_export_datacite import (
     BAD_ORCID,
@@ -101,7 +101,9 @@ def test_the_linkset_and_the_http_link_headers_say_what_the_page_says(doi_server
     headers = signposting.find_signposting_http(f"{doi_server.url}{doi}/")
     assert headers.citeAs.target == page.citeAs.target and {str(s.target) for s in headers.items} == {
         str(s.target) for s in page.items}
-    assert len(read_headers_file((doi_site / "_headers").read_text())) == len(snapshot_dois())
+    rules = read_headers_file((doi_site / "_headers").read_text())
+    assert len(rules) == len(snapshot_dois()) + 1  # each landing page, and the CSP of every page
+    assert [name for name, _ in rules["/*"]] == ["Content-Security-Policy"]
 
 
 def test_every_metadata_file_a_page_links_to_is_beside_it(doi_site):
