@@ -170,8 +170,10 @@ def test_cached_and_uncached_builds_agree_on_a_damaged_snapshot(project, built, 
 
 def test_a_missing_theme_points_at_theme(project, built, capsys):
     before = tree_hashes(built / "hoa")
-    break_file(project / "site_config/hoa.yml", "title: Human Organ Atlas\n", "title: Human Organ Atlas\ntheme: nope\n")
-    assert_refused(capsys, project, built, before, r"site_config/hoa\.yml:3:8: theme: theme 'nope' not found")
+    config = project / "site_config/hoa.yml"
+    break_file(config, "title: Human Organ Atlas\n", "title: Human Organ Atlas\ntheme: nope\n")
+    line = config.read_text(encoding="utf-8").splitlines().index("theme: nope") + 1
+    assert_refused(capsys, project, built, before, rf"site_config/hoa\.yml:{line}:8: theme: theme 'nope' not found")
 
 
 @pytest.mark.parametrize("template, pattern", [
