@@ -1,7 +1,8 @@
 """DataCite Metadata Schema 4.5 records of DOIs: JSON as `datacite.schema45` validates it, and kernel-4 XML.
 
 A record is built from the typed records alone and checked twice: against
-the JSON schema the `datacite` package ships, and by checks that schema
+the JSON schema the `datacite` package ships (compiled by `jsonschema-rs`;
+`jsonschema` words the errors of a record it refuses), and by checks that schema
 cannot make (ORCID checksums, empty texts, characters XML cannot hold).
 A value that would be exported wrong (a malformed ORCID or ROR identifier,
 a date that is no date) is left out of the record and reported; the rest
@@ -11,11 +12,14 @@ title) is reported and must not be exported.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Iterable, Iterator, Sequence
+
+import jsonschema_rs
 
 from builder.catalogue.records import Affiliation, Dataset, Funding, Person, Publication, RelatedItem
 from builder.render.identifiers import checked_orcid
@@ -32,7 +36,8 @@ COUNTRY_PARAMETER = "SampleLocalisation_country"
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 # Names the cached findings of the schema check: they change with the schema's package and the validator only.
-SCHEMA_CHECK = "datacite-schema-" + re.sub(r"[^\w.]", "_", f"{version('datacite')}-{version('jsonschema')}")
+SCHEMA_CHECK = "datacite-schema-" + re.sub(r"[^\w.]", "_", "-".join(version(name) for name in
+                                                                   ("datacite", "jsonschema", "jsonschema-rs")))
 
 
 @dataclass(frozen=True)
@@ -265,8 +270,21 @@ def _schema45():
     return schema45
 
 
+@functools.cache
+def _compiled_schema() -> jsonschema_rs.Validator:
+    """The same DataCite 4.5 schema, compiled: about 150 times faster than `jsonschema` on a valid record.
+
+    Formats are not checked, as the `datacite` package's own validator does not check them."""
+    return jsonschema_rs.validator_for(_schema45().validator.schema, validate_formats=False)
+
+
 def schema_errors(record: dict) -> list[tuple[str, str]]:
-    """(JSON path, message) of each way the record breaks the DataCite 4.5 JSON schema, sorted."""
+    """(JSON path, message) of each way the record breaks the DataCite 4.5 JSON schema, sorted.
+
+    Nearly every record is valid: the compiled validator says so quickly, and only a record it refuses is
+    checked again by `jsonschema`, whose messages are the ones reported."""
+    if _compiled_schema().is_valid(record):
+        return []
     errors = [(_json_path(error), error.message) for error in _schema45().validator.iter_errors(record)]
     return sorted(set(errors))
 

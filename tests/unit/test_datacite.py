@@ -17,7 +17,7 @@ from builder.catalogue.snapshot import read_snapshot
 from builder.commands.export import doi_file_stem
 from builder.config.sites import DerivedYear
 from builder.memory.results import ResultCache
-from builder.render.datacite import datacite_json, datacite_problems, datacite_record, datacite_xml
+from builder.render.datacite import datacite_json, datacite_problems, datacite_record, datacite_xml, schema_errors
 from builder.render.landing import datacite_check
 from builder.render.years import publication_year
 from tests.conftest import HOA_JSON, SNAPSHOT
@@ -354,3 +354,27 @@ def test_the_schema_findings_kept_from_an_earlier_build_are_the_ones_it_found(ca
     assert [str(p) for p in first[BURROW][1]] == [str(p) for p in again[BURROW][1]]
     digests = {doi: found[0] for doi, found in first.items()}
     assert digests == {doi: found[0] for doi, found in again.items()} and len(set(digests.values())) == 2
+
+def broken_records(record: dict) -> list[dict]:
+    """The record broken in each way the DataCite 4.5 schema forbids that a build could meet."""
+    broken = []
+    for key in ("creators", "titles", "publisher", "types", "publicationYear", "doi"):
+        broken.append({k: v for k, v in record.items() if k != key})
+    broken.append(record | {"contributors": [{"name": "Someone", "contributorType": "Curator"}]})
+    broken.append(record | {"creators": [{"name": 7}]})
+    broken.append(record | {"titles": []})
+    broken.append(record | {"types": {"resourceTypeGeneral": "Volume"}})
+    broken.append(record | {"dates": [{"date": "2022", "dateType": "Sometime"}]})
+    broken.append(record | {"unknown": "key"})
+    return broken
+
+
+def test_the_compiled_schema_check_refuses_exactly_what_jsonschema_refuses_with_its_messages(catalogue):
+    records = [export(catalogue, publication)[0] for publication in catalogue.publications.values()]
+    records += broken_records(records[0])
+    for record in records:
+        expected = sorted({(error.json_path, error.message) for error in schema45.validator.iter_errors(record)})
+        found = schema_errors(record)
+        assert bool(found) == bool(expected), record
+        assert sorted(message for _, message in found) == sorted(message for _, message in expected)
+    assert sum(1 for record in records if schema_errors(record)) >= len(broken_records(records[0]))
