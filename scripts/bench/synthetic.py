@@ -40,10 +40,11 @@ BATCH = 1200
 
 
 def synthetic_records(count: int, seed: int = 42) -> list[dict]:
-    return list(_records(count, seed))
+    return list(synthetic_record_stream(count, seed))
 
 
-def _records(count: int, seed: int) -> Iterator[dict]:
+def synthetic_record_stream(count: int, seed: int = 42) -> Iterator[dict]:
+    """The records one at a time: the first n of any count are those of count n."""
     real = [json.loads(path.read_text()) for path in sorted(HOA_JSON.glob("*.json"))]
     rng = random.Random(seed)
     for number in range(count):
@@ -74,7 +75,7 @@ def write_synthetic_snapshot(count: int, path: Path, seed: int = 42, batch: int 
     dates = []
     with SnapshotWriter(path) as writer:
         collector = hoa_collector(sink=writer.add)
-        records = _records(count, seed)
+        records = synthetic_record_stream(count, seed)
         while chunk := list(itertools.islice(records, batch)):
             add_hoa_records(collector, chunk)
             dates.append(max(chunk, key=lambda record: record["scan"]["date"]))
