@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.render import search
-from builder.render.site import CollectionPlan
+from builder.render.plan import CollectionPlan
 
 FACETS = {"organ": "terms", "sex": "terms", "beamline": "terms", "dataset_kind": "terms", "age": "range",
           "voxel_size": "range"}
