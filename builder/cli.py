@@ -135,6 +135,8 @@ def make_parser() -> argparse.ArgumentParser:
     datacite_parser.add_argument("--out", type=Path, help="folder for the files (default: exports/datacite/)")
     datacite_parser.add_argument("--collection", metavar="NAME", help="only the DOIs of collections/NAME.yml")
     _snapshot_options(datacite_parser, "ICAT dump to export from", "print a machine-readable report")
+    datacite_parser.add_argument("--site", metavar="NAME", help="the site config whose landing.derived_year applies "
+                                                                "(default: the DOI site, doi_pages: all)")
     datacite_parser.set_defaults(run=_export_datacite)
     server_parser = formats.add_parser(
         "server-config", help="a built site's _headers and 404 page as nginx, Apache or S3 configuration",
@@ -261,7 +263,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _export_datacite(args: argparse.Namespace) -> int:
     report = export_datacite(ExportOptions(project=args.project, out=args.out, collection=args.collection,
-                                           snapshot=args.snapshot, cache=not args.no_cache))
+                                           snapshot=args.snapshot, cache=not args.no_cache, site=args.site))
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:
@@ -272,6 +274,8 @@ def _export_datacite(args: argparse.Namespace) -> int:
 def _print_export(report: ExportReport) -> None:
     for problem in report.problems:
         print(problem)
+    for doi, year, kind in report.derived_years:
+        print(f"{doi}: publicationYear: {year}, from its {kind} date ({report.year_rule}: landing.derived_year)")
     print(f"{len(report.exported)} valid DataCite records -> {report.output}")
     if report.invalid:
         print(f"{len(report.invalid)} invalid, not exported (problems above)")

@@ -8,6 +8,7 @@ same sample, processed from) are worked out once, in `assemble`.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Container, Iterable, Mapping
@@ -395,7 +396,7 @@ def _person(entries: list[tuple[Entity, Entity | None, str]], kind: str, roles: 
     def pick(name: str) -> str | None:
         return item.text(name) or (user.text(name) if user is not None else None)
 
-    given, family = pick("givenName"), pick("familyName")
+    given, family = _initials_to_given(pick("givenName"), pick("familyName"))
     full = pick("fullName") or (user.text("name") if user is not None else None)
     if given and family:
         shown = f"{given} {family}"
@@ -412,6 +413,18 @@ def _person(entries: list[tuple[Entity, Entity | None, str]], kind: str, roles: 
     return Person(name=shown, given_name=given, family_name=family,
                   orcid=user.text("orcidId") if user is not None else None, affiliations=affiliations,
                   roles=roles, contributor_type=kind, is_organisation=not (given or family))
+
+
+LEADING_INITIALS = re.compile(r"^((?:[A-Z]\.\s*)+)(\S.*)$")
+
+
+def _initials_to_given(given: str | None, family: str | None) -> tuple[str | None, str | None]:
+    """Middle initials written at the start of the family name belong to the given name:
+    ('Mark', 'P. Kuhnel') -> ('Mark P.', 'Kuhnel'), so that citations read 'Kuhnel, M. P.'."""
+    found = LEADING_INITIALS.match(family or "")
+    if not (given and found):
+        return given, family
+    return f"{given} {found.group(1).strip()}", found.group(2)
 
 
 def _related_item(entity: Entity) -> RelatedItem:

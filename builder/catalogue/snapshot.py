@@ -9,11 +9,14 @@ requires, so a snapshot this project writes validates against the XSD.
 
 from __future__ import annotations
 
+import io
+import os
 import sys
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple, Union
+from typing import BinaryIO, Iterable, Iterator, NamedTuple, Union
 
 from lxml import etree
 
@@ -321,35 +324,150 @@ def _dangling_refs(snapshot: Snapshot, reader: _Reader) -> list[Problem]:
 # ---------------------------------------------------------------- writing
 
 
-def write_snapshot(snapshot: Snapshot, path: Path | str) -> None:
-    """Write a schema-valid dump, atomically: a failure leaves any old file as it was."""
-    with atomic_writer(path) as stream:
-        stream.write(snapshot_bytes(snapshot))
+def write_snapshot(snapshot: Snapshot, path: Path | str) -> bool:
+    """Write a schema-valid dump, atomically: a failure leaves any old file as it was.
 
-
-CHUNK = 100  # entities per <data> element
+    False when the file already held these very bytes: it is left untouched."""
+    with SnapshotWriter(path) as writer:
+        for entity in snapshot.entities:
+            writer.add(entity)
+        return writer.finish(snapshot.head)
 
 
 def snapshot_bytes(snapshot: Snapshot) -> bytes:
-    schema = icat_schema()
-    rank = {kind: index for index, kind in enumerate(schema.entity_order)}
-    root = etree.Element("icatdata")
-    head = etree.SubElement(root, "head")
+    """The dump write_snapshot writes, as bytes."""
+    stream = io.BytesIO()
+    with _Spools() as spools:
+        for entity in snapshot.entities:
+            spools.add(entity)
+        spools.write(snapshot.head, stream)
+    return stream.getvalue()
+
+
+CHUNK = 100  # entities per <data> element, as icatdump writes them: a reader can stream
+INDENT = "  "
+
+
+class SnapshotWriter:
+    """Writes a dump entity by entity, in bounded memory, and swaps it in atomically when finished.
+
+    Entities may come in any order: each is written out at once to a spool file of its kind beside the
+    target, and `finish` joins the spools in the order the schema requires (a kind keeps the order its
+    entities came in). Leaving the `with` block unfinished, or on an error, leaves any old file as it was.
+    """
+
+    def __init__(self, path: Path | str):
+        self.target = Path(path)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self._spools = _Spools(self.target.parent)
+
+    def __enter__(self) -> SnapshotWriter:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._spools.close()
+
+    def add(self, entity: Entity) -> None:
+        self._spools.add(entity)
+
+    def finish(self, head: Head) -> bool:
+        """Write the dump and swap it in; False if the file already held these bytes (it is left untouched)."""
+        old = open(self.target, "rb") if self.target.is_file() else None
+        try:
+            with atomic_writer(self.target) as stream:
+                compared = _Compared(stream, old)
+                self._spools.write(head, compared)
+                if compared.same():
+                    raise _Unchanged  # leaves the old file as it is, and no temporary file
+        except _Unchanged:
+            return False
+        finally:
+            if old is not None:
+                old.close()
+        return True
+
+
+class _Unchanged(Exception):
+    """The dump written holds the bytes of the file it would replace."""
+
+
+class _Compared:
+    """Writes to a stream, comparing the bytes with those of an old file as they pass."""
+
+    def __init__(self, stream: BinaryIO, old: BinaryIO | None):
+        self.stream = stream
+        self.old = old
+        self.differs = old is None
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data)
+        if not self.differs:
+            self.differs = self.old.read(len(data)) != data
+
+    def same(self) -> bool:
+        return not self.differs and self.old.read(1) == b""
+
+
+class _Spools:
+    """One temporary file per entity kind, holding each entity's indented XML as written."""
+
+    def __init__(self, folder: Path | None = None):
+        self._folder = tempfile.TemporaryDirectory(prefix=".snapshot-", dir=folder)
+        self._schema = icat_schema()
+        self._rank = {kind: index for index, kind in enumerate(self._schema.entity_order)}
+        self._files: dict[str, BinaryIO] = {}
+        self._sizes: dict[str, list[int]] = {}
+
+    def __enter__(self) -> _Spools:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for stream in self._files.values():
+            stream.close()
+        self._folder.cleanup()
+
+    def add(self, entity: Entity) -> None:
+        if entity.kind not in self._rank:
+            raise SnapshotError(f"cannot write entities of unknown kind: {entity.kind}")
+        element = _element(entity.kind, entity, self._schema)
+        etree.indent(element, space=INDENT, level=2)
+        data = etree.tostring(element, encoding="UTF-8", xml_declaration=False)
+        if entity.kind not in self._files:
+            self._files[entity.kind] = open(os.path.join(self._folder.name, entity.kind), "w+b")
+            self._sizes[entity.kind] = []
+        self._files[entity.kind].write(data)
+        self._sizes[entity.kind].append(len(data))
+
+    def write(self, head: Head, stream: BinaryIO) -> None:
+        """The whole dump: declaration, head, then the spooled entities in schema order, CHUNK to a <data>."""
+        stream.write(b"<?xml version='1.0' encoding='utf-8'?>\n<icatdata>\n")
+        stream.write(INDENT.encode() + _head_bytes(head) + b"\n")
+        written = 0
+        for kind in sorted(self._files, key=self._rank.__getitem__):
+            spool = self._files[kind]
+            spool.seek(0)
+            for size in self._sizes[kind]:
+                if written % CHUNK == 0:
+                    stream.write(b"%s</data>\n" % INDENT.encode() if written else b"")
+                    stream.write(b"%s<data>\n" % INDENT.encode())
+                stream.write(INDENT.encode() * 2 + spool.read(size) + b"\n")
+                written += 1
+        if written:
+            stream.write(b"%s</data>\n" % INDENT.encode())
+        stream.write(b"</icatdata>\n")
+
+
+def _head_bytes(head: Head) -> bytes:
+    element = etree.Element("head")
     for name in ("date", "service", "apiversion", "generator"):
-        value = getattr(snapshot.head, name)
+        value = getattr(head, name)
         if value is not None:
-            etree.SubElement(head, name).text = value
-    unknown = sorted({e.kind for e in snapshot.entities if e.kind not in rank})
-    if unknown:
-        raise SnapshotError(f"cannot write entities of unknown kind: {', '.join(unknown)}")
-    ordered = sorted(snapshot.entities, key=lambda e: rank[e.kind])  # stable: keeps the caller's order
-    # Chunks of <data>, as icatdump writes, let a reader stream; global order stays schema order.
-    for start in range(0, len(ordered), CHUNK):
-        data = etree.SubElement(root, "data")
-        for entity in ordered[start:start + CHUNK]:
-            data.append(_element(entity.kind, entity, schema))
-    etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+            etree.SubElement(element, name).text = value
+    etree.indent(element, space=INDENT, level=1)
+    return etree.tostring(element, encoding="UTF-8", xml_declaration=False)
 
 
 def _element(tag: str, entity: Entity, schema) -> etree._Element:

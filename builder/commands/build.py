@@ -31,7 +31,7 @@ from builder.progress import Progress
 from builder.project import CACHE_FOLDER, DEFAULT_SNAPSHOT, Project
 from builder.publish.output import OutputFolder
 from builder.publish.published import read_published
-from builder.render.doisite import atlas_links
+from builder.render.doisite import atlas_links, landing_urls
 from builder.render.drawing import Palette
 from builder.render.environment import default_templates, make_environment, static_dirs, theme_dirs, theme_fonts
 from builder.render.images import ImageCache
@@ -179,8 +179,10 @@ def _make_sites(options: BuildOptions, project: Project, builds: list[SiteBuild]
                         for p in catalogue.problems]
     sites = [build.site for build in builds]
     with clock("plan"):
-        atlases = [a for a in _load_sites(project, ()) if a.config.collections] \
+        every_site = _load_sites(project, ())
+        atlases = [a for a in every_site if a.config.collections] \
             if any(s.config.doi_pages == "all" for s in sites) else []
+        landing = next((s for s in every_site if s.config.doi_pages == "all"), None)
         collections = _load_collections(project, sites + atlases, catalogue)
         report.warnings += [warning for name in sorted(collections) for warning in collections[name].warnings]
         memories = project.root / CACHE_FOLDER / "sites" if options.cache else None
@@ -191,7 +193,8 @@ def _make_sites(options: BuildOptions, project: Project, builds: list[SiteBuild]
         dataset_sites = atlas_links([(a, [collections[n] for n in a.config.collections]) for a in atlases], catalogue)
     results = ResultCache(project.root / CACHE_FOLDER / "results" if options.cache else None)
     with _image_cache(project, options.cache) as image_cache, clock("render"):
-        shared = SharedInputs(catalogue, image_cache, results, dataset_sites)
+        shared = SharedInputs(catalogue, image_cache, results, dataset_sites,
+                              landing_urls(landing, catalogue) if landing else {})
         for build in builds:
             build.renderer = _render(build, shared, project, options.quiet)
     with clock("publish"):

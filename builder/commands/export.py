@@ -13,11 +13,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from builder.catalogue.records import Catalogue, Publication
+from builder.config.sites import DerivedYear, find_sites, load_site
 from builder.errors import ConfigError, Location, Problem
 from builder.memory.catalogue_cache import cached_catalogue
 from builder.project import CACHE_FOLDER, DEFAULT_SNAPSHOT, Project
 from builder.publish.output import OutputFolder
 from builder.render.datacite import DataciteProblem, datacite_json, datacite_problems, datacite_record, datacite_xml
+from builder.render.years import publication_year
 from builder.views.collections import load_collection
 
 DEFAULT_OUT = "exports/datacite"
@@ -30,6 +32,7 @@ class ExportOptions:
     collection: str | None = None  # only the DOIs of this collection's datasets
     snapshot: Path | None = None  # default: the embedded snapshot
     cache: bool = True  # keep loaded catalogues in .cache/atlasgen/
+    site: str | None = None  # the site whose `landing.derived_year` applies; default: the DOI site
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,14 @@ class ExportReport:
     exported: tuple[str, ...]  # DOIs with files
     invalid: tuple[str, ...]  # DOIs without files: their records cannot be valid
     problems: tuple[DataciteProblem, ...]  # of both: those of exported DOIs were left out of their files
+    derived_years: tuple[tuple[str, int, str], ...] = ()  # (DOI, year, the date type it was taken from)
+    year_rule: str = ""  # where the rule is: 'site_config/doi.yml'
 
     def as_json(self) -> dict:
         return {"output": str(self.output), "valid": len(self.exported), "invalid": list(self.invalid),
                 "problems": [{"doi": p.doi, "path": p.path, "message": p.message, "left_out": p.left_out}
-                             for p in self.problems]}
+                             for p in self.problems],
+                "derived_years": [{"doi": doi, "year": year, "from": kind} for doi, year, kind in self.derived_years]}
 
 
 def doi_file_stem(doi: str) -> str:
@@ -66,11 +72,15 @@ def export_datacite(options: ExportOptions) -> ExportReport:
     project = Project(options.project)
     snapshot = options.snapshot or project.root / DEFAULT_SNAPSHOT
     cache_folder = project.root / CACHE_FOLDER if options.cache else None
+    rule_file, rule = _year_rule(project, options.site)
     catalogue, _ = cached_catalogue(snapshot, cache_folder)
     files: dict[str, str] = {}
-    exported, invalid, problems = [], [], []
+    exported, invalid, problems, derived = [], [], [], []
     for publication in _chosen(catalogue, project, options.collection):
-        record = datacite_record(publication, [catalogue.datasets[key] for key in publication.dataset_keys])
+        year = publication_year(publication, rule)
+        if year.derived_from:
+            derived.append((publication.doi, year.year, year.derived_from))
+        record = datacite_record(publication, [catalogue.datasets[key] for key in publication.dataset_keys], year)
         found = datacite_problems(publication, record)
         problems += found
         if any(not problem.left_out for problem in found):
@@ -88,7 +98,22 @@ def export_datacite(options: ExportOptions) -> ExportReport:
     except BaseException:
         output.discard()
         raise
-    return ExportReport(output.target, tuple(exported), tuple(invalid), tuple(problems))
+    return ExportReport(output.target, tuple(exported), tuple(invalid), tuple(problems), tuple(derived), rule_file)
+
+
+def _year_rule(project: Project, name: str | None) -> tuple[str, DerivedYear | None]:
+    """The site config whose `landing.derived_year` gives years to DOIs without a publication date, and the rule:
+    the named site's, else the DOI site's (`doi_pages: all`); none without one."""
+    paths = {path.stem: path for path in find_sites(project.site_config)}
+    if name is not None and name not in paths:
+        raise ConfigError(Problem(Location(project.shown(project.site_config)),
+                                  f"no site '{name}'; sites here: {', '.join(sorted(paths))}"))
+    sites = [load_site(paths[name], project.shown(paths[name]))] if name else \
+        [load_site(path, project.shown(path)) for path in paths.values()]
+    chosen = next((site for site in sites if name or site.config.doi_pages == "all"), None)
+    if chosen is None:
+        return "", None
+    return project.shown(paths[chosen.name]), chosen.config.landing.derived_year
 
 
 def _chosen(catalogue: Catalogue, project: Project, collection: str | None) -> list[Publication]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from builder.catalogue.records import normalise_doi
-from builder.catalogue.snapshot import Head, Snapshot, read_snapshot, snapshot_bytes, write_snapshot
+from builder.catalogue.snapshot import Head, Snapshot, read_snapshot, write_snapshot
 from builder.config.validation import validate_document
 from builder.config.yamlfile import load_yaml
 from builder.errors import ConfigError, HarvestError, Location, Problem
@@ -94,9 +94,7 @@ def harvest(options: HarvestOptions, log: Callable[[str], None] = lambda message
     removes = same_service and options.source not in MERGE_ONLY
     scope = _scope(previous, dois, investigations) if removes else set()
     merged = merge(previous, result.snapshot, result.dois, scope, head)
-    written = not path.is_file() or snapshot_bytes(merged.snapshot) != path.read_bytes()
-    if written:
-        write_snapshot(merged.snapshot, path)
+    written = write_snapshot(merged.snapshot, path)
     report = HarvestReport(options.source, url, since, head.date, project.shown(path), written, merged.changes)
     if options.report:
         options.report.parent.mkdir(parents=True, exist_ok=True)

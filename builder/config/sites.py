@@ -19,6 +19,7 @@ from builder.errors import ConfigError, Problem
 from builder.textfiles import decode_utf8
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class NavItem(ConfigModel):
@@ -83,14 +84,76 @@ class CitationStyle(ConfigModel):
     label: str = Field(description="its name on the page, e.g. 'APA'")
 
 
+DATE_TYPES = ("Issued", "Available", "Accepted", "Submitted", "Created", "Collected", "Updated", "Valid",
+              "Copyrighted", "Other")
+
+
+class DerivedYear(ConfigModel):
+    """Where a DOI's publication year comes from when the catalogue has no publication date."""
+
+    date_types: list[Literal[DATE_TYPES]] = Field(  # type: ignore[valid-type]
+        min_length=1, description="the record's date types to take the year from, first found wins, e.g. [Collected]")
+    shown_in: Literal["everywhere", "datacite"] = Field(
+        "everywhere", description="'everywhere': every citation, page and export; 'datacite': only DataCite's "
+                                  "XML and JSON, which need a year")
+
+
 class Landing(ConfigModel):
     """What every DOI landing page offers besides the record itself."""
+
+    derived_year: DerivedYear | None = Field(None, description="a year for DOIs without a publication date; "
+                                                               "none: no output invents one")
 
     citation_styles: list[CitationStyle] = Field(default_factory=list,
                                                  description="citations rendered at build time, after DataCite's")
     exports: list[Export] = Field(default_factory=lambda: list(EXPORTS),
                                   description="metadata files written next to each landing page")
     per_page: int = Field(100, ge=10, le=1000, description="DOIs per page of the DOI index")
+
+
+class LocationBase(ConfigModel):
+    """Where files under a catalogue location can be fetched over HTTP(S)."""
+
+    prefix: str = Field(description="the start of the catalogue's file locations, e.g. '/data/visitor/'")
+    url: str = Field(description="the HTTP(S) address that replaces the prefix, e.g. 'https://data.example.org/'")
+
+    @field_validator("url")
+    @classmethod
+    def http(cls, value: str) -> str:
+        return http_url(value)
+
+
+class Globus(ConfigModel):
+    """A Globus collection that serves files under a catalogue location."""
+
+    collection: str = Field(description="the collection's UUID, as in Globus's web app")
+    prefix: str = Field(description="the start of the catalogue's file locations it serves, e.g. '/data/'")
+    path: str = Field("/", description="the folder of the collection the prefix stands for")
+    app: str = Field("https://app.globus.org/file-manager", description="the Globus web app's file manager")
+
+    @field_validator("app")
+    @classmethod
+    def http(cls, value: str) -> str:
+        return http_url(value)
+
+    @field_validator("collection")
+    @classmethod
+    def uuid(cls, value: str) -> str:
+        if not UUID.match(value):
+            raise ValueError(f"expected a collection UUID like '6d1a0b02-...', got '{value}'")
+        return value
+
+
+class Access(ConfigModel):
+    """How visitors get the data: links, Globus, commands, sizes, and the "How to download" page."""
+
+    locations: list[LocationBase] = Field(default_factory=list, description="HTTP(S) bases of catalogue locations; "
+                                                                            "gs:// and s3:// need none")
+    globus: list[Globus] = Field(default_factory=list, description="Globus collections serving catalogue locations")
+    voxel_type: Literal["uint8", "uint16", "float32"] | None = Field(
+        None, description="the data type of the volumes, for their uncompressed size where files have none")
+    help_path: str | None = Field("download", description="where the generated \"How to download\" page is served; "
+                                                         "none: no page")
 
 
 class Explore(ConfigModel):
@@ -127,6 +190,7 @@ class SiteConfig(ConfigModel):
     footer: str = ""
     doi_pages: Literal["collection", "all", "none"] = "collection"
     landing: Landing = Field(default_factory=Landing)
+    access: Access = Field(default_factory=Access)
 
     @field_validator("base_url")
     @classmethod

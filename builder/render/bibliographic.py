@@ -27,14 +27,14 @@ def csl_name(person: Person) -> dict:
     return name
 
 
-def csl_item(publication: Publication) -> dict:
+def csl_item(publication: Publication, year: int | None) -> dict:
     """The record as one CSL-JSON item (the input of citeproc and of Zotero, Mendeley, pandoc)."""
     item: dict = {"id": publication.doi, "type": "dataset", "title": publication.title.rstrip(". "),
                   "DOI": publication.doi, "URL": doi_url(publication.doi), "genre": publication.resource_type}
     if publication.creators:
         item["author"] = [csl_name(p) for p in publication.creators]
-    if publication.publication_year:
-        item["issued"] = {"date-parts": [[publication.publication_year]]}
+    if year:
+        item["issued"] = {"date-parts": [[year]]}
     if publication.publisher:
         item["publisher"] = publication.publisher
     if publication.description:
@@ -44,8 +44,8 @@ def csl_item(publication: Publication) -> dict:
     return item
 
 
-def csl_json(publication: Publication) -> str:
-    return json.dumps([csl_item(publication)], indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def csl_json(publication: Publication, year: int | None) -> str:
+    return json.dumps([csl_item(publication, year)], indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def bibtex_key(doi: str) -> str:
@@ -63,13 +63,13 @@ def _bibtex_name(person: Person) -> str:
     return f"{family}, {_bibtex_text(person.given_name)}" if person.given_name else family
 
 
-def bibtex(publication: Publication) -> str:
+def bibtex(publication: Publication, year: int | None) -> str:
     """A BibTeX @misc entry (BibLaTeX and every BibTeX style know @misc; @dataset only BibLaTeX)."""
     fields = [("title", "{" + _bibtex_text(publication.title) + "}")]
     if publication.creators:
         fields.append(("author", " and ".join(_bibtex_name(p) for p in publication.creators)))
-    if publication.publication_year:
-        fields.append(("year", str(publication.publication_year)))
+    if year:
+        fields.append(("year", str(year)))
     if publication.publisher:
         fields.append(("publisher", _bibtex_text(publication.publisher)))
     fields += [("howpublished", _bibtex_text(publication.resource_type)), ("doi", _bibtex_text(publication.doi)),
@@ -84,12 +84,12 @@ def _ris_text(text: str) -> str:
     return " ".join(text.split())  # a RIS value is one line
 
 
-def ris(publication: Publication) -> str:
+def ris(publication: Publication, year: int | None) -> str:
     """An RIS record (type DATA), lines ended with CR LF as the format asks."""
     lines = [("TY", "DATA"), ("TI", _ris_text(publication.title))]
     lines += [("AU", _ris_text(_ris_name(p))) for p in publication.creators]
-    if publication.publication_year:
-        lines.append(("PY", str(publication.publication_year)))
+    if year:
+        lines.append(("PY", str(year)))
     if publication.publisher:
         lines.append(("PB", _ris_text(publication.publisher)))
     lines += [("DO", publication.doi), ("UR", doi_url(publication.doi)), ("M3", publication.resource_type)]

@@ -30,11 +30,12 @@ def doi_url(doi: str) -> str:
     return f"https://doi.org/{url_path(doi)}"
 
 
-def datacite_citation(publication: Publication) -> str:
-    creators = "; ".join(cited_name(p) for p in publication.creators) or publication.publisher
-    year = publication.publication_year or "n.d."
+def datacite_citation(publication: Publication, year: int | None) -> str:
+    """DataCite's form; a work without creators starts with its title, as author-less works are cited."""
+    creators = "; ".join(cited_name(p) for p in publication.creators)
     title = publication.title.rstrip(".")
-    pieces = [f"{creators} ({year}). {title}."]
+    shown_year = year or "n.d."
+    pieces = [f"{creators} ({shown_year}). {title}." if creators else f"{title}. ({shown_year})."]
     if publication.publisher:
         pieces.append(f"{publication.publisher}.")
     pieces.append(f"{publication.resource_type}.")

@@ -20,14 +20,17 @@ from functools import cache
 from typing import Mapping, Sequence
 
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+from citeproc.model import Substitute, Text
 from citeproc.source.json import CiteProcJSON
 
 from builder.config.cslstyles import csl_style_path
+from builder.memory.fingerprint import code_fingerprint
 from builder.memory.results import ResultCache, json_digest
 from builder.workers import map_in_order
 
 # Numeric styles number their bibliography ("[1]", "1."): one citation alone needs no number.
 LEADING_NUMBER = re.compile(r"^\s*(?:\[\d+\]|\d+\.)\s*")
+SUBSTITUTED = ("title", "title-short")
 PARALLEL_FROM = 40  # citations to render; below this, starting workers costs more than it saves
 
 
@@ -36,6 +39,35 @@ class StyledCitation:
     label: str  # e.g. "APA"
     style: str  # the CSL style's name, e.g. "apa"
     text: str
+
+
+def _repress_substituted(self: Substitute, child, context) -> None:
+    """CSL 1.0.2: the title shown in place of missing names is suppressed in the rest of the citation.
+
+    citeproc-py suppresses only a `<text variable>` right inside `<substitute>`; APA, Chicago, Harvard and
+    MLA substitute the title through macros, and an author-less work then showed its title twice. The
+    macros name more variables than they show (publisher, genre): only the title, the one a record without
+    creators or editors shows there, is suppressed.
+    """
+    repressed = context.get_layout().repressed
+    for text in _texts_of(child):
+        variable = text.get("variable")
+        if variable in SUBSTITUTED and variable not in repressed.setdefault(text.tag, []):
+            repressed[text.tag].append(variable)
+
+
+def _texts_of(element):
+    """The `<text variable>` elements an element renders, through macros."""
+    if isinstance(element, Text) and element.get("macro"):
+        element = element.get_macro(element.get("macro"))
+    for inner in element.iter():
+        if isinstance(inner, Text) and inner.get("variable"):
+            yield inner
+        elif isinstance(inner, Text) and inner.get("macro") and inner is not element:
+            yield from _texts_of(inner)
+
+
+Substitute.add_to_repressed_list = _repress_substituted
 
 
 @cache
@@ -54,7 +86,9 @@ def render_citation(style: str, item: Mapping) -> str:
 
 @cache
 def _style_digest(name: str) -> str:
-    return hashlib.sha256(csl_style_path(name).read_bytes()).hexdigest()[:32]
+    """Names a style's cached citations: its file, and this module's code, which mends citeproc-py's output."""
+    text = csl_style_path(name).read_bytes() + code_fingerprint(__name__).encode()
+    return hashlib.sha256(text).hexdigest()[:32]
 
 
 def styled_citations(items: Mapping[str, Mapping], styles: Sequence[tuple[str, str]],

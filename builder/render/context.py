@@ -10,16 +10,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Mapping, Sequence
 
-from builder.catalogue.records import Catalogue, Dataset, Person, Publication
-from builder.config.sites import Site
-from builder.render.access import public_url
-from builder.render.citation import datacite_citation
+from builder.catalogue.records import Catalogue, Person, Publication
+from builder.config.sites import Access, DerivedYear, Site
+from builder.render.access import AccessPanel, access_panel
+from builder.render.cite import CitePanel, cite_panel
+from builder.render.citestyles import StyledCitation
 from builder.render.images import ImageSet
 from builder.render.jsonld import orcid_url
 from builder.render.neuroglancer import ViewerSettings, context_link, volume_link
 from builder.render.urls import link_url, site_link
+from builder.render.years import publication_year
 from builder.views.collections import Collection
-from builder.views.formatting import size
 from builder.views.shaping import DatasetView, ProvenanceRow, Row
 
 
@@ -60,12 +61,13 @@ class PersonLink:
 
 
 @dataclass(frozen=True)
-class FileRow:
-    name: str
-    size: str
-    format: str
-    location: str
-    url: str = ""  # where a visitor can fetch it, if anywhere
+class RecordSettings:
+    """What a dataset page shows of its data and DOI beyond the records: the same for every page of a site."""
+
+    access: Access
+    derived_year: DerivedYear | None
+    citations: Mapping[str, tuple[StyledCitation, ...]]  # DOI -> in the site's CSL styles
+    help_path: str | None = None  # the "How to download" page
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class Page:
     title: str
     description: str
     social_image: ImageSet | None = field(default=None, kw_only=True)  # for Open Graph and Twitter cards
+    canonical_url: str = field(default="", kw_only=True)  # where the page's one canonical copy is; "": here
 
     @property
     def root(self) -> str:
@@ -111,9 +114,10 @@ class DatasetPage(Page):
     neuroglancer_url: str | None = None
     neuroglancer_context_url: str | None = None  # a zoom shown inside its overview
     gallery: tuple[ImageSet, ...] = ()
-    citation: str | None = None
+    cite: CitePanel | None = None
     licence: tuple[str, str | None] | None = None
-    files: tuple[FileRow, ...] = ()
+    access: AccessPanel | None = None
+    help_path: str | None = None  # the "How to download" page
     parent: Link | None = None
     children: tuple[Link, ...] = ()
     same_sample: tuple[Link, ...] = ()
@@ -214,13 +218,8 @@ def licence_url(publication: Publication) -> str | None:
     return link_url(publication.licence.url) if publication.licence else None
 
 
-def file_rows(datasets: Sequence[Dataset]) -> tuple[FileRow, ...]:
-    return tuple(FileRow(f.name, size(f.size), f.format or "", f.location or "", public_url(f.location) or "")
-                 for d in datasets for f in d.files)
-
-
 def dataset_page(view: DatasetView, path: str, catalogue: Catalogue, links: PageLinks, viewer: ViewerSettings,
-                 explore_path: str, gallery: tuple[ImageSet, ...] = (),
+                 explore_path: str, settings: RecordSettings, gallery: tuple[ImageSet, ...] = (),
                  social_image: ImageSet | None = None) -> DatasetPage:
     dataset = view.dataset
     publications = catalogue.publications_of(dataset)
@@ -241,9 +240,11 @@ def dataset_page(view: DatasetView, path: str, catalogue: Catalogue, links: Page
         neuroglancer_url=volume_link(dataset.volume, dataset.name, viewer) if dataset.volume else None,
         neuroglancer_context_url=context_link(dataset, overview, viewer) if overview else None,
         gallery=gallery,
-        citation=datacite_citation(first) if first else None,
+        cite=cite_panel(first, publication_year(first, settings.derived_year), settings.citations.get(first.doi, ()))
+        if first else None,
         licence=licence_of(first),
-        files=file_rows([dataset]),
+        access=access_panel([dataset], settings.access) if dataset.files else None,
+        help_path=settings.help_path,
         parent=links.dataset(catalogue.parent[key]) if key in catalogue.parent else None,
         children=_links_to(catalogue.children.get(key, ()), links),
         same_sample=_links_to(catalogue.same_sample.get(key, ()), links),

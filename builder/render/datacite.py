@@ -1,7 +1,8 @@
 """DataCite Metadata Schema 4.5 records of DOIs: JSON as `datacite.schema45` validates it, and kernel-4 XML.
 
 A record is built from the typed records alone and checked twice: against
-the JSON schema the `datacite` package ships, and by checks that schema
+the JSON schema the `datacite` package ships (compiled by `jsonschema-rs`;
+`jsonschema` words the errors of a record it refuses), and by checks that schema
 cannot make (ORCID checksums, empty texts, characters XML cannot hold).
 A value that would be exported wrong (a malformed ORCID or ROR identifier,
 a date that is no date) is left out of the record and reported; the rest
@@ -11,16 +12,19 @@ title) is reported and must not be exported.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from importlib.metadata import version
 from typing import Iterable, Iterator, Sequence
+
+import jsonschema_rs
 
 from builder.catalogue.records import Affiliation, Dataset, Funding, Person, Publication, RelatedItem
 from builder.render.identifiers import checked_orcid
 from builder.render.urls import link_url
+from builder.render.years import PublicationYear, is_date
 
 SCHEMA_VERSION = "http://datacite.org/schema/kernel-4"
 ORCID_SCHEME_URI = "https://orcid.org"
@@ -29,14 +33,12 @@ FUNDER_SCHEMES = (("https://ror.org/", "ROR"), ("ROR:", "ROR"), ("10.13039/", "C
                   ("https://doi.org/10.13039/", "Crossref Funder ID"), ("ISNI:", "ISNI"), ("GRID:", "GRID"))
 DATE_TYPES = frozenset({"Accepted", "Available", "Copyrighted", "Collected", "Created", "Issued", "Submitted",
                         "Updated", "Valid", "Withdrawn", "Other"})
-# Where the publication year comes from when the record has no publication date, best first.
-YEAR_DATE_TYPES = ("Issued", "Available")
 COUNTRY_PARAMETER = "SampleLocalisation_country"
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 # Names the cached findings of the schema check: they change with the schema's package and the validator only.
-SCHEMA_CHECK = "datacite-schema-" + re.sub(r"[^\w.]", "_", f"{version('datacite')}-{version('jsonschema')}")
-ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?")
+SCHEMA_CHECK = "datacite-schema-" + re.sub(r"[^\w.]", "_", "-".join(version(name) for name in
+                                                                   ("datacite", "jsonschema", "jsonschema-rs")))
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class DataciteProblem:
 # ---------------------------------------------------------------- the record
 
 
-def datacite_record(publication: Publication, datasets: Sequence[Dataset]) -> dict:
+def datacite_record(publication: Publication, datasets: Sequence[Dataset], year: PublicationYear) -> dict:
     """The DataCite 4.5 JSON of a DOI: everything the records know that DataCite has a place for."""
     record: dict = {
         "doi": publication.doi,
@@ -65,9 +67,8 @@ def datacite_record(publication: Publication, datasets: Sequence[Dataset]) -> di
         "types": {"resourceTypeGeneral": "Dataset", "resourceType": publication.resource_type or "Dataset"},
         "schemaVersion": SCHEMA_VERSION,
     }
-    year = _publication_year(publication)
     optional = {
-        "publicationYear": str(year) if year else None,
+        "publicationYear": str(year.year) if year.year else None,
         "contributors": [_person(p) | {"contributorType": p.contributor_type} for p in publication.contributors],
         "subjects": [{"subject": s} for s in _unique([*publication.keywords, *_techniques(datasets)])],
         "dates": _dates(publication),
@@ -118,46 +119,13 @@ def _affiliation(affiliation: Affiliation) -> dict:
     return item
 
 
-def _publication_year(publication: Publication) -> int | None:
-    """The year it was published; else of an Issued or Available date; else of its latest date (see docs)."""
-    if publication.publication_year:
-        return publication.publication_year
-    dates = [(kind, value) for value, kind in publication.dates if _is_date(value)]
-    for wanted in YEAR_DATE_TYPES:
-        years = [_year(value) for kind, value in dates if kind == wanted]
-        if years:
-            return min(years)
-    return max((_year(value) for _, value in dates), default=None)
-
-
-def _year(value: str) -> int:
-    return int(value.rsplit("/", 1)[-1][:4])
-
-
 def _dates(publication: Publication) -> list[dict]:
     dates = [{"date": value, "dateType": kind} for value, kind in publication.dates
-             if kind in DATE_TYPES and _is_date(value)]
-    if publication.publication_date and _is_date(publication.publication_date[:10]) and not any(
+             if kind in DATE_TYPES and is_date(value)]
+    if publication.publication_date and is_date(publication.publication_date[:10]) and not any(
             d["dateType"] == "Issued" for d in dates):
         dates.insert(0, {"date": publication.publication_date[:10], "dateType": "Issued"})
     return _unique(dates)
-
-
-def _is_date(value: str) -> bool:
-    """An ISO 8601 year, year-month, date or date-time, or a range of two of them ('2020-01/2020-03')."""
-    return bool(value) and all(_is_single_date(part) for part in value.split("/", 1))
-
-
-def _is_single_date(value: str) -> bool:
-    if not ISO_DATE.fullmatch(value):
-        return False
-    if len(value) <= 7:
-        return len(value) == 4 or 1 <= int(value[5:]) <= 12
-    try:
-        (date if len(value) == 10 else datetime).fromisoformat(value)
-    except ValueError:  # a day or hour that does not exist
-        return False
-    return True
 
 
 def _techniques(datasets: Sequence[Dataset]) -> list[str]:
@@ -254,12 +222,13 @@ def _own_checks(publication: Publication, record: dict) -> Iterator[tuple[str, s
     if not publication.publisher.strip():
         yield "publisher.name", "no publisher", False
     if "publicationYear" not in record:
-        yield "publicationYear", "no publication date, nor any other date to take the year from", False
+        yield ("publicationYear", "no publication date, and no year from its other dates "
+               "(the site config's landing.derived_year)", False)
     for kind in ("creators", "contributors"):
         for index, person in enumerate(getattr(publication, kind)):
             yield from _person_checks(person, f"{kind}[{index}]")
     for index, (value, kind) in enumerate(publication.dates):
-        if kind not in DATE_TYPES or not _is_date(value):
+        if kind not in DATE_TYPES or not is_date(value):
             yield ("dates", f"date {index + 1} ({value!r}, {kind!r}) is no ISO 8601 date of a DataCite type; left out",
                    True)
     for index, funding in enumerate(publication.fundings):
@@ -302,8 +271,21 @@ def _schema45():
     return schema45
 
 
+@functools.cache
+def _compiled_schema() -> jsonschema_rs.Validator:
+    """The same DataCite 4.5 schema, compiled: about 150 times faster than `jsonschema` on a valid record.
+
+    Formats are not checked, as the `datacite` package's own validator does not check them."""
+    return jsonschema_rs.validator_for(_schema45().validator.schema, validate_formats=False)
+
+
 def schema_errors(record: dict) -> list[tuple[str, str]]:
-    """(JSON path, message) of each way the record breaks the DataCite 4.5 JSON schema, sorted."""
+    """(JSON path, message) of each way the record breaks the DataCite 4.5 JSON schema, sorted.
+
+    Nearly every record is valid: the compiled validator says so quickly, and only a record it refuses is
+    checked again by `jsonschema`, whose messages are the ones reported."""
+    if _compiled_schema().is_valid(record):
+        return []
     errors = [(_json_path(error), error.message) for error in _schema45().validator.iter_errors(record)]
     return sorted(set(errors))
 

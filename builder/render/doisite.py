@@ -36,13 +36,16 @@ from builder.render.landing import (
     doi_page,
     export_files,
     exports_of,
+    landing_url,
     signposts,
+    year_of,
 )
 from builder.render.pages import FilesBeside, Job
-from builder.render.plan import dataset_path
-from builder.render.signposting import link_header
+from builder.render.plan import dataset_path, safe_segments
+from builder.render.signposting import Signpost, link_header
 from builder.render.urls import url_path
 from builder.views.collections import Collection
+from builder.views.shaping import Shaper
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class Prepared:
     record_digest: str  # of its DataCite record; "" if the site exports none
     problems: list[DataciteProblem]  # of its DataCite record
     citation: str = ""  # DataCite's recommended form, for the list of published DOIs
+    year: int | None = None  # the year every output cites
     packed_link_header: bytes = b""  # the landing page's signposts as a Link header, for `_headers`; compressed:
     # the site's memory keeps it for each DOI, and the text is mostly the same long URLs over and over
 
@@ -101,14 +105,16 @@ class DoiPages:
     """Everything a site publishes per DOI."""
 
     def __init__(self, plan, catalogue: Catalogue, atlas_links: Mapping[str, tuple[ExternalLink, ...]],
-                 results: ResultCache, memory: MemoryKeeper):
+                 results: ResultCache, memory: MemoryKeeper, landing_urls: Mapping[str, str], help_path: str | None):
         self.plan = plan
         self.site = plan.site
         self.catalogue = catalogue
         self.atlas_links = atlas_links
+        self.landing_urls = landing_urls  # DOI -> its page in the DOI site, when this site is not it
+        self.help_path = help_path
         self.results = results  # citations and DataCite checks of earlier builds
         self.memory = memory
-        self.inputs = LandingInputs(self.site, catalogue, plan.links)
+        self.inputs = LandingInputs(self.site, catalogue, plan.links, landing_urls=landing_urls, help_path=help_path)
         self.inputs_read = self.inputs  # the same, noting what each page looks up
         self.warnings: list[Problem] = []
         self.record_digests: dict[str, str] = {}  # DOI -> digest of its DataCite record, if the site exports it
@@ -131,14 +137,17 @@ class DoiPages:
                 continue
             with recorder.piece() as reads:
                 publication = catalogue.publications[doi]
-                digest, problems = datacite_check(publication, catalogue, self.results) if wants_datacite \
+                year = year_of(publication, self.site)
+                digest, problems = datacite_check(publication, catalogue, self.results, year) if wants_datacite \
                     else ("", [])
-                made = Prepared((), digest, problems, datacite_citation(publication))
-                url = self.site.config.base_url + url_path(self.plan.links.dois[doi])
-                header = link_header(signposts(publication, datasets_of(publication, catalogue), url,
-                                               exports_of(self.site, made.invalid)))
+                made = Prepared((), digest, problems, datacite_citation(publication, year.cited), year.cited)
+                url = landing_url(doi, self.plan.links.dois[doi], self.inputs)
+                links = signposts(publication, datasets_of(publication, catalogue), url,
+                                  exports_of(self.site, made.invalid), self.site)
+                # a copy's one pointer to its landing page: in the HTTP header, where no HTML file claims the URL
+                header = link_header(((Signpost("canonical", url),) if doi in self.landing_urls else ()) + links)
                 made = replace(made, packed_link_header=zlib.compress(header.encode("utf-8"), 1))
-                fresh[doi] = (csl_item(publication), made, reads)
+                fresh[doi] = (csl_item(publication, year.cited), made, reads)
         self.results.save()
         styles = [(item.style, item.label) for item in self.site.config.landing.citation_styles]
         citations = styled_citations({doi: item for doi, (item, _, _) in fresh.items()}, styles, self.results)
@@ -153,8 +162,8 @@ class DoiPages:
         self.warnings = [Problem(where, f"DataCite record of {problem}" + ("" if problem.left_out or doi not in invalid
                                                                           else "; no DataCite files for it"))
                          for doi in sorted(report) for problem in report[doi]]
-        self.inputs = LandingInputs(self.site, self.catalogue, self.plan.links, self.atlas_links,
-                                    {doi: made.citations for doi, made in prepared.items()}, invalid)
+        self.inputs = LandingInputs(self.site, self.catalogue, self.plan.links, self.atlas_links, self.landing_urls,
+                                    {doi: made.citations for doi, made in prepared.items()}, invalid, self.help_path)
         self.inputs_read = self._recorded(self.inputs)
 
     def _recorded(self, inputs: LandingInputs) -> LandingInputs:
@@ -163,9 +172,10 @@ class DoiPages:
             lookups.add(name, getattr(inputs, name))
         return LandingInputs(inputs.site, recorded_catalogue(inputs.catalogue, recorder),
                              recorded(inputs.links, recorder, "links."),
-                             Recorded("atlas_links", inputs.atlas_links, recorder),
+                             Recorded("atlas_links", inputs.atlas_links, recorder), inputs.landing_urls,
                              Recorded("citations", inputs.citations, recorder),
-                             RecordedSet("invalid_datacite", inputs.invalid_datacite, recorder))  # type: ignore[arg-type]
+                             RecordedSet("invalid_datacite", inputs.invalid_datacite, recorder),  # type: ignore[arg-type]
+                             inputs.help_path)
 
     def jobs(self, social: Mapping[str, object]) -> tuple[list[Job], list[str]]:
         jobs: list[Job] = []
@@ -176,7 +186,8 @@ class DoiPages:
             jobs.append(Job("doi.html", partial(doi_page, publication, path, self.inputs_read, social.get(path)),
                             partial(self._files_beside, publication), path=path, extra_inputs=social.get(path),
                             read_before=frozenset({("publications", doi)})))
-            paths.append(path)
+            if doi not in self.landing_urls:  # a copy of a landing page is not for the sitemap: the original is
+                paths.append(path)
         for entry in self.plan.withdrawn:
             page = withdrawn_page(entry, self.plan.withdrawn_paths[entry.doi])
             jobs.append(Job("withdrawn.html", partial(ctx.made_ahead, page)))
@@ -187,7 +198,7 @@ class DoiPages:
 
     def _files_beside(self, publication: Publication, page: DoiPage) -> FilesBeside:
         """A landing page's exports and linkset: made from the page, the DOI's record and its DataCite record."""
-        url = self.site.config.base_url + url_path(page.path)
+        url = page.canonical_url
         inputs = inputs_digest(url, self.record_digests.get(publication.doi, ""), repr(publication))
         names = tuple(export.file for export in page.exports) + (LINKSET_FILE,)
         return FilesBeside(inputs, names, partial(export_files, publication, page, url, self.inputs_read.catalogue))
@@ -202,7 +213,7 @@ class DoiPages:
                 for doi in self.plan.dois]
 
     def published(self) -> list[PublishedDoi]:
-        current = [PublishedDoi(doi, p.title, self.prepared[doi].citation, str(p.publication_year or ""))
+        current = [PublishedDoi(doi, p.title, self.prepared[doi].citation, str(self.prepared[doi].year or ""))
                    for doi, p in ((doi, self.catalogue.publications[doi]) for doi in self.plan.dois)]
         return current + list(self.plan.withdrawn)
 
@@ -224,7 +235,7 @@ class DoiPages:
         ) for number, path in enumerate(paths, start=1)]
 
     def _entries(self) -> list[DoiEntry]:
-        entries = [DoiEntry(doi, p.title, str(p.publication_year or ""), self.plan.links.dois[doi], False)
+        entries = [DoiEntry(doi, p.title, str(self.prepared[doi].year or ""), self.plan.links.dois[doi], False)
                    for doi, p in ((doi, self.catalogue.publications[doi]) for doi in self.plan.dois)]
         entries += [DoiEntry(e.doi, e.title, e.year, self.plan.withdrawn_paths[e.doi], True)
                     for e in self.plan.withdrawn]
@@ -233,15 +244,23 @@ class DoiPages:
 
 def atlas_links(atlases: Sequence[tuple[Site, Sequence[Collection]]],
                 catalogue: Catalogue) -> dict[str, tuple[ExternalLink, ...]]:
-    """Dataset key -> its pages in the atlas sites, for a DOI site that shows no dataset itself."""
+    """Dataset key -> its pages in the atlas sites, by the titles they have there, for a DOI site that shows no
+    dataset itself."""
     found: dict[str, list[ExternalLink]] = {}
     for site, collections in atlases:
-        keys = sorted({key for collection in collections for key in collection.keys})
-        for key in keys:
-            dataset = catalogue.datasets[key]
-            url = site.config.base_url + url_path(dataset_path(site.config, dataset))
-            found.setdefault(key, []).append(ExternalLink(f"{dataset.name} in the {site.config.title}", url))
+        titles = {key: shaper.view(catalogue.datasets[key]).title for collection in reversed(collections)
+                  for shaper in (Shaper(collection, catalogue),) for key in collection.keys}  # the first's wins
+        for key in sorted(titles):
+            url = site.config.base_url + url_path(dataset_path(site.config, catalogue.datasets[key]))
+            found.setdefault(key, []).append(ExternalLink(titles[key], url, site.config.title))
     return {key: tuple(links) for key, links in found.items()}
+
+
+def landing_urls(landing_site: Site, catalogue: Catalogue) -> dict[str, str]:
+    """DOI -> its landing page in the DOI site (`doi_pages: all`), the one page other sites' copies point to."""
+    config = landing_site.config
+    paths = {doi: config.paths.doi.format(doi=doi) for doi in catalogue.publications}
+    return {doi: config.base_url + url_path(path) for doi, path in paths.items() if safe_segments(path)}
 
 
 def withdrawn_page(entry: PublishedDoi, path: str) -> WithdrawnPage:

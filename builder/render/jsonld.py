@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from builder.catalogue.records import DataFile, Dataset, Person, Publication
+from builder.config.sites import Access
 from builder.render.access import media_type, public_url
 from builder.render.citation import datacite_citation, doi_url
 from builder.render.identifiers import checked_orcid
@@ -33,7 +34,8 @@ def person_ld(person: Person) -> dict:
 
 
 def dataset_ld(publication: Publication, datasets: Iterable[Dataset], page_url: str, catalog_name: str,
-               catalog_url: str) -> dict:
+               catalog_url: str, year: int | None, access: Access) -> dict:
+    """`year` is the publication year every output gives (render/years.py); datePublished is the date if known."""
     datasets = list(datasets)
     url = doi_url(publication.doi)
     item: dict = {
@@ -46,13 +48,14 @@ def dataset_ld(publication: Publication, datasets: Iterable[Dataset], page_url: 
         "description": publication.description or publication.title,
         "creator": [person_ld(p) for p in publication.creators],
         "isAccessibleForFree": True,
-        "creditText": datacite_citation(publication),
+        "creditText": datacite_citation(publication, year),
         "includedInDataCatalog": {"@type": "DataCatalog", "name": catalog_name, "url": catalog_url},
     }
     if publication.publisher:
         item["publisher"] = {"@type": "Organization", "name": publication.publisher}
-    if publication.publication_date:
-        item["datePublished"] = publication.publication_date[:10]
+    if year:
+        date = publication.publication_date or ""
+        item["datePublished"] = date[:10] if date.startswith(str(year)) else str(year)
     if publication.licence and (link_url(publication.licence.url) or publication.licence.name):
         item["license"] = link_url(publication.licence.url) or publication.licence.name
     if publication.keywords:
@@ -60,7 +63,7 @@ def dataset_ld(publication: Publication, datasets: Iterable[Dataset], page_url: 
     techniques = sorted({t.name for d in datasets for t in d.techniques})
     if techniques:
         item["measurementTechnique"] = techniques
-    downloads = [_download(f, url) for d in datasets for f in d.files if (url := public_url(f.location))]
+    downloads = [_download(f, url) for d in datasets for f in d.files if (url := public_url(f.location, access))]
     if downloads:
         item["distribution"] = downloads
     item.update(_relations(publication))

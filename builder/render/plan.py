@@ -83,12 +83,13 @@ class SitePlan:
     doi_index_paths: list[str] = field(default_factory=list)  # the pages of the list of every DOI
     # dataset key -> the collection its page is made in: the first of the site's that has the dataset
     page_collections: dict[str, str] = field(default_factory=dict)
+    download_path: str | None = None  # the "How to download" page
 
     @property
     def page_count(self) -> int:
         explore = sum(max(1, -(-len(c.views) // self.site.config.explore.page_size)) for c in self.collections)
         return (explore + len(self.links.datasets) + len(self.dois) + len(self.withdrawn) + len(self.help_pages)
-                + len(self.doi_index_paths) + 1)
+                + len(self.doi_index_paths) + (self.download_path is not None) + 1)
 
 
 def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogue,
@@ -140,10 +141,20 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
         path = page.path.strip("/") + "/"
         if claims.claim(path, "help page", page.source, site.document.locate(("pages", index, "path"))):
             help_pages.append((path, site.source_path(page.source), page.title))
+    download_path = _claim_download_page(claims, site)
     claims.check()
     return SitePlan(site, collection_plans, ctx.PageLinks(dataset_paths, doi_paths, titles), sorted(doi_paths),
                     help_pages, [e for e in withdrawn if e.doi in withdrawn_paths], withdrawn_paths, index_paths,
-                    page_collections)
+                    page_collections, download_path)
+
+
+def _claim_download_page(claims: PathClaims, site: Site) -> str | None:
+    wanted = site.config.access.help_path
+    if wanted is None:
+        return None
+    path = wanted.strip("/") + "/"
+    return path if claims.claim(path, "download help page", wanted, site.document.locate(("access", "help_path"))) \
+        else None
 
 
 def _views(collection: Collection, catalogue: Catalogue,

@@ -25,10 +25,11 @@ from builder.publish.output import OutputFolder
 from builder.render import context as ctx
 from builder.render import search
 from builder.render.doisite import DoiPages
+from builder.render.download import download_page
 from builder.render.environment import BRAND_STYLESHEET, brand_stylesheet, content_hash
 from builder.render.headers import HEADERS_FILE, headers_file, site_rules
 from builder.render.images import ImageCache, ImageSet
-from builder.render.landing import ExternalLink
+from builder.render.landing import ExternalLink, year_of
 from builder.render.neuroglancer import ViewerSettings
 from builder.render.pages import Job, render_pages
 from builder.render.plan import CollectionPlan, SitePlan
@@ -57,6 +58,7 @@ class SharedInputs:
     image_cache: ImageCache
     results: ResultCache = field(default_factory=lambda: ResultCache(None))  # citations, DataCite checks
     atlas_links: Mapping[str, tuple[ExternalLink, ...]] = field(default_factory=dict)  # dataset key -> its pages
+    landing_urls: Mapping[str, str] = field(default_factory=dict)  # DOI -> its landing page, in the DOI site
 
 
 class SiteRenderer:
@@ -76,7 +78,10 @@ class SiteRenderer:
         self.memory.lookups.add_fields(plan.links, "links.")
         # Only a site with a page for every DOI links each DOI's datasets to their pages in the atlases.
         atlas_links = shared.atlas_links if self.site.config.doi_pages == "all" else {}
-        self.doi_pages = DoiPages(plan, self.catalogue, atlas_links, shared.results, self.memory)
+        # A site that is not the DOI site shows copies of the DOI site's landing pages, pointing to them.
+        landing_urls = shared.landing_urls if self.site.config.doi_pages != "all" else {}
+        self.doi_pages = DoiPages(plan, self.catalogue, atlas_links, shared.results, self.memory, landing_urls,
+                                  plan.download_path)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -100,6 +105,9 @@ class SiteRenderer:
         images = self.images
         recorder = self.memory.recorder
         catalogue, links_read = recorded_catalogue(self.catalogue, recorder), recorded(links, recorder, "links.")
+        config = self.site.config
+        settings = ctx.RecordSettings(config.access, config.landing.derived_year,
+                                      self.doi_pages.inputs_read.citations, self.plan.download_path)
         for plan in self.plan.collections:
             viewer = self._viewer(plan.collection)
             template = self._dataset_template(plan.collection.name)
@@ -109,7 +117,7 @@ class SiteRenderer:
                 if path is not None and self.plan.page_collections[key] == plan.collection.name:
                     pictures = (images.galleries.get(key, ()), images.social.get(path))
                     jobs.append(Job(template, partial(ctx.dataset_page, view, path, catalogue, links_read, viewer,
-                                                      plan.explore_path, *pictures),
+                                                      plan.explore_path, settings, *pictures),
                                     path=path, extra_inputs=pictures, read_before=plan.view_reads[key]))
                     paths.append(path)
             for page in self._explore_pages(plan):
@@ -120,6 +128,10 @@ class SiteRenderer:
         paths += doi_paths
         for page in self._help_pages():
             jobs.append(Job("help.html", partial(ctx.made_ahead, page)))
+            paths.append(page.path)
+        if self.plan.download_path is not None:
+            page = download_page(self.site, self.plan.download_path)
+            jobs.append(Job("download.html", partial(ctx.made_ahead, page)))
             paths.append(page.path)
         not_found = ctx.Page(path="404.html", title="Page not found", description="")
         jobs.append(Job("404.html", partial(ctx.made_ahead, not_found)))
@@ -137,7 +149,8 @@ class SiteRenderer:
         for doi in self.plan.dois:
             publication = self.catalogue.publications[doi]
             dois.append(DoiShown(publication, links.dois[doi],
-                                 tuple(shown[key] for key in publication.dataset_keys if key in shown)))
+                                 tuple(shown[key] for key in publication.dataset_keys if key in shown),
+                                 year_of(publication, self.site).cited))
         return site_images(list(shown.values()), dois, self.image_settings, self.image_cache, self.output)
 
     def _index_files(self) -> dict[str, str]:

@@ -68,6 +68,7 @@ class DoiShown:
     publication: Publication
     path: str
     datasets: tuple[DatasetShown, ...]  # those of its datasets that have pages
+    year: int | None = None  # the year its citations give
 
 
 @dataclass
@@ -139,7 +140,7 @@ class _Planner:
             facts = rows.pop()
         else:
             facts = tuple(fact for fact in (("Datasets", str(len(publication.dataset_keys))),
-                                            ("Published", str(publication.publication_year or "")),
+                                            ("Published", str(doi.year or "")),
                                             ("Publisher", publication.publisher)) if fact[1])
         self.social[doi.path] = (self._social(publication.title, facts), publication.title)
 

@@ -42,13 +42,11 @@ from scripts.bench.build import project_copy  # noqa: E402
 
 SNAPSHOTS = """
 import sys
-from builder.catalogue.snapshot import write_snapshot
-from builder.harvest.sources.hoa import hoa_snapshot
-from scripts.bench.synthetic import synthetic_records
+from pathlib import Path
+from scripts.bench.synthetic import write_synthetic_snapshot
 count, paths = int(sys.argv[1]), sys.argv[2:]
-records = synthetic_records(count + len(paths) - 1)  # seeded and made in turn: the first `count` are those of `count`
-for added, path in enumerate(paths):
-    write_snapshot(hoa_snapshot(records[:count + added]), path)
+for added, path in enumerate(paths):  # seeded and made in turn: the first `count` are those of `count`
+    write_synthetic_snapshot(count + added, Path(path))
 """
 
 

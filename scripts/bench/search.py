@@ -3,9 +3,10 @@
 
     python scripts/bench/search.py [--sizes 1000 10000 100000]
 
-For each size, synthetic HOA-shaped datasets go through the real pipeline
-(ICAT entities, records, the HOA collection schema, views); the same
-documents are then indexed by each engine. Headless Chromium (Playwright)
+For each size, a synthetic snapshot of HOA-shaped datasets is built into the
+HOA site by `atlasgen build` (ours: its explore page, assets and sharded index,
+as a visitor gets them); the same documents, from the same pipeline
+(records, the HOA collection schema, views), are indexed by each other engine. Headless Chromium (Playwright)
 runs the same 10 queries on each, every query in a fresh browser context
 over a gzip-compressing HTTP server (Debian's nginx where installed), and the script prints per engine and
 size: index build time, index size on disk, bytes transferred from page load
@@ -34,17 +35,15 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from builder.catalogue.from_snapshot import catalogue_from_snapshot  # noqa: E402
+from builder.catalogue.snapshot import read_snapshot  # noqa: E402
+from builder.commands.build import BuildOptions, build  # noqa: E402
 from builder.config.sites import load_site  # noqa: E402
-from builder.harvest.sources.hoa import hoa_snapshot  # noqa: E402
-from builder.publish.output import OutputFolder  # noqa: E402
-from builder.render.environment import make_environment, static_dirs, theme_dirs  # noqa: E402
 from builder.render.plan import plan_site  # noqa: E402
-from builder.render.site import SiteRenderer  # noqa: E402
 from builder.render.urls import url_path  # noqa: E402
 from builder.views.collections import load_collection  # noqa: E402
 from scripts.bench import search_engines as engines  # noqa: E402
 from scripts.bench.gzip_server import serve  # noqa: E402
-from scripts.bench.synthetic import synthetic_records  # noqa: E402
+from scripts.bench.synthetic import write_synthetic_snapshot  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -63,38 +62,22 @@ QUERIES = [
 ]
 
 
-def plan_for(count: int):
-    """HOA-shaped datasets through the real pipeline (creators trimmed to three: search never reads them)."""
-    records = synthetic_records(count)
-    for record in records:
-        record["citation"]["contributors"] = record["citation"]["contributors"][:3]
-        record["citation"]["author_list"] = record["citation"]["author_list"][:3]
-    catalogue = catalogue_from_snapshot(hoa_snapshot(records))
+def plan_for(snapshot: Path):
+    """The HOA site's plan of a snapshot: the views every engine indexes."""
+    catalogue = catalogue_from_snapshot(read_snapshot(snapshot))
     site = load_site(ROOT / "site_config" / "hoa.yml")
     collection = load_collection(ROOT / "collections" / "hoa.yml", catalogue)
-    plan = plan_site(site, [collection], catalogue)
-    return plan, catalogue
+    return plan_site(site, [collection], catalogue)
 
 
-def explore_page_writer(plan, catalogue):
-    """Writes the real explore page (first page of cards) and the theme's assets, as a build does."""
-    def write(folder: Path) -> None:
-        dirs = theme_dirs(ROOT / "themes", "default", None)
-        output = OutputFolder(folder.parent / "explore-tmp")
-        renderer = SiteRenderer(plan, catalogue, make_environment(dirs), output, static_dirs(dirs))
-        environment = renderer.environment
-        environment.globals["assets"] = renderer._copy_static()
-        environment.filters["urlpath"] = url_path
-        page = renderer._explore_pages(plan.collections[0])[0]
-        output.write("index.html", environment.get_template("explore.html").render(site=renderer.site_context,
-                                                                                    page=page))
-        for path in output.folder.rglob("*"):
-            if path.is_file():
-                target = folder / path.relative_to(output.folder)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(path, target)
-        output.discard()
-    return write
+def build_ours(snapshot: Path, folder: Path, work: Path) -> tuple[Path, float]:
+    """The HOA site as `atlasgen build` makes it, in a project of its own (its caches start empty)."""
+    project = work / "project"
+    for name in ("collections", "site_config", "themes"):
+        shutil.copytree(ROOT / name, project / name, dirs_exist_ok=True)
+    report = build(BuildOptions(project=project, sites=("hoa",), snapshot=snapshot, out=folder, quiet=True))
+    shutil.rmtree(project / ".cache", ignore_errors=True)
+    return report.sites[0].output, report.seconds
 
 
 def as_url(state: dict) -> str:
@@ -157,16 +140,18 @@ def report(size: int, engine: str, build_seconds: float, index_bytes: int, figur
 def run_size(size: int, browser, work: Path, engine_names: list[str]) -> list[dict]:
     print(f"\n{size} datasets", flush=True)
     started = time.perf_counter()
-    plan, catalogue = plan_for(size)
+    snapshot = work / f"synthetic-{size}.xml"
+    write_synthetic_snapshot(size, snapshot)
+    plan = plan_for(snapshot)
     corpus = engines.corpus_of(plan.collections[0])
-    print(f"  (pipeline to views: {time.perf_counter() - started:.1f} s)", flush=True)
+    print(f"  (snapshot and pipeline to views: {time.perf_counter() - started:.1f} s)", flush=True)
     rows = []
     for name in engine_names:
         folder = work / f"{name}-{size}"
         if name == "ours":
-            started = time.perf_counter()
-            index = engines.build_ours(plan.collections[0], catalogue, explore_page_writer(plan, catalogue), folder)
-            build_seconds = time.perf_counter() - started
+            site, build_seconds = build_ours(snapshot, folder, work)
+            index = site / "search" / plan.collections[0].collection.name
+            folder = site
         elif name == "lunr":
             started = time.perf_counter()
             engines.build_lunr(corpus, folder, work)
@@ -176,13 +161,15 @@ def run_size(size: int, browser, work: Path, engine_names: list[str]) -> list[di
             index, build_seconds = engines.build_pagefind(corpus, folder)
         server = serve(folder)
         try:
-            figures = measure(browser, server.url, name)
+            page = url_path(plan.collections[0].explore_path) if name == "ours" else ""
+            figures = measure(browser, server.url + page, name)
         finally:
             server.close()
         index_bytes = engines.folder_size(index) if name != "lunr" else sum(
             (folder / f).stat().st_size for f in ("lunr-index.json", "docs.json"))
         rows.append(report(size, name, build_seconds, index_bytes, figures))
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(work / f"{name}-{size}", ignore_errors=True)
+    snapshot.unlink()
     ours = next((r for r in rows if r["engine"] == "ours"), None)
     for other in (r for r in rows if r["engine"] != "ours" and ours):
         print(f"  ours / {other['engine']}: "

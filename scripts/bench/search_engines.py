@@ -1,6 +1,6 @@
 """The three search engines the search benchmark compares, each built over the same documents.
 
-- ours: the explore page and static index atlasgen writes (the real template, JS and index code);
+- ours: the explore page and sharded index of the site `atlasgen build` writes (search.py builds it);
 - lunr: a prebuilt index from the `lunr` package, queried by lunr.js 2.3.9 (npm), facets filtered in JS;
 - pagefind: one HTML page per document indexed by the `pagefind` binary (PyPI `pagefind[bin]`),
   queried with its own JS API (no numeric ranges: such queries are reported as not supported).
@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.render import search
-from builder.render.context import PageLinks
-from builder.render.site import CollectionPlan, collection_index
+from builder.render.plan import CollectionPlan
 
 FACETS = {"organ": "terms", "sex": "terms", "beamline": "terms", "dataset_kind": "terms", "age": "range",
           "voxel_size": "range"}
@@ -55,18 +54,6 @@ def folder_size(folder: Path) -> int:
 
 
 # ---------------------------------------------------------------- ours
-
-
-def build_ours(plan: CollectionPlan, catalogue, write_page, folder: Path) -> Path:
-    """The index files (what `atlasgen build` writes); `write_page` adds the explore page and assets."""
-    links = PageLinks({v.dataset.key: f"datasets/{i}/" for i, v in enumerate(plan.views)}, {}, {})
-    index = folder / "search" / plan.collection.name
-    for relative, text in collection_index(plan, catalogue, links).items():
-        path = index / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    write_page(folder)
-    return index
 
 
 TRANSFERRED = """

@@ -146,10 +146,11 @@ def test_a_csl_json_file_renders_with_citeproc(doi_site):
 def test_each_page_cites_in_datacite_form_and_in_six_styles(doi_site):
     html = landing(doi_site, "10.15151/ESRF-DC-1634390196")
     labels = re.findall(r'<h3 class="citation-style">([^<]+)</h3>', html)
-    assert labels == ["DataCite (recommended)", *STYLES]
-    texts = re.findall(r'<p id="citation-[a-z-]+">([^<]+)</p>', html)
-    assert len(texts) == 7 and all("10.15151/ESRF-DC-1634390196" in text for text in texts)
-    assert html.count('class="copy"') == 7
+    assert labels == ["DataCite (recommended)", *STYLES, "BibTeX", "RIS"]
+    texts = re.findall(r'<(?:p|pre) id="citation-[a-z-]+"[^>]*>(?:<code>)?([^<]+)<', html)
+    assert len(texts) == 9 and all("10.15151/ESRF-DC-1634390196" in text for text in texts)
+    cite = html[html.index('<section class="cite"'):]
+    assert cite[:cite.index("</section>")].count('class="copy"') == 9
 
 
 def test_the_shared_doi_has_one_page_linking_both_datasets_in_the_atlas(doi_site):
@@ -238,7 +239,7 @@ def test_a_withdrawn_doi_keeps_a_page_with_its_citation(doi_project, tmp_path):
     doi = "10.15151/ESRF-DC-1634390196"
     out = tmp_path / "out"
     build_doi(doi_project, SNAPSHOT, out)
-    citation = re.search(r'<p id="citation-text">([^<]+)</p>', landing(out / "doi", doi)).group(1)
+    citation = re.search(r'<p id="citation-datacite">([^<]+)</p>', landing(out / "doi", doi)).group(1)
 
     build_doi(doi_project, without_doi(tmp_path / "later.xml", doi), out)
     page = landing(out / "doi", doi)

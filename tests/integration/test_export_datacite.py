@@ -80,6 +80,27 @@ def test_the_report_counts_the_valid_records(tmp_path, capsys):
     assert (report["valid"], report["invalid"], report["problems"]) == (369, [], [])
 
 
+def test_the_report_names_each_doi_whose_year_comes_from_another_date(tmp_path, capsys):
+    assert export("--collection", "hoa", "--out", str(tmp_path / "out"), "--json") == 0
+    derived = json.loads(capsys.readouterr().out)["derived_years"]
+    scans = {doi: max(c["scan_date"] for c in citations)[:4] for doi, citations in hoa_citations().items()}
+    assert {entry["doi"]: (entry["year"], entry["from"]) for entry in derived} == {
+        doi: (int(year), "Collected") for doi, year in scans.items()}
+    assert export("--collection", "hoa", "--out", str(tmp_path / "again")) == 0
+    printed = capsys.readouterr().out
+    assert "10.15151/ESRF-DC-1634390196: publicationYear: 2022, from its Collected date " \
+           "(site_config/doi.yml: landing.derived_year)" in printed.splitlines()
+
+
+def test_without_a_year_rule_no_year_is_invented_and_nothing_is_exported(project, tmp_path, capsys):
+    doi_site = project / "site_config/doi.yml"
+    doi_site.write_text(re.sub(r"  derived_year: .*\n", "", doi_site.read_text()))
+    assert export("--project", str(project), "--collection", "hoa", "--out", str(tmp_path / "out"), "--json") == 1
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["invalid"]) == 369 and report["derived_years"] == []
+    assert {p["path"] for p in report["problems"]} == {"publicationYear"}
+
+
 def test_exporting_twice_gives_identical_bytes(hoa_export, tmp_path):
     out, _ = hoa_export
     assert export("--collection", "hoa", "--out", str(tmp_path / "again")) == 0

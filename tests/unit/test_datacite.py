@@ -15,9 +15,11 @@ from builder.catalogue.from_snapshot import catalogue_from_snapshot
 from builder.catalogue.records import Affiliation, Funding, Person
 from builder.catalogue.snapshot import read_snapshot
 from builder.commands.export import doi_file_stem
+from builder.config.sites import DerivedYear
 from builder.memory.results import ResultCache
-from builder.render.datacite import datacite_json, datacite_problems, datacite_record, datacite_xml
+from builder.render.datacite import datacite_json, datacite_problems, datacite_record, datacite_xml, schema_errors
 from builder.render.landing import datacite_check
+from builder.render.years import publication_year
 from tests.conftest import HOA_JSON, SNAPSHOT
 
 NS = {"d": "http://datacite.org/schema/kernel-4"}
@@ -53,8 +55,13 @@ def hoa_citations() -> dict[str, list[dict]]:
     return found
 
 
-def export(catalogue, publication):
-    record = datacite_record(publication, [catalogue.datasets[key] for key in publication.dataset_keys])
+# The rule of the project's DOI site (site_config/doi.yml): the HOA DOIs have only their scan dates.
+RULE = DerivedYear(date_types=["Issued", "Available", "Collected"])
+
+
+def export(catalogue, publication, rule: DerivedYear | None = RULE):
+    record = datacite_record(publication, [catalogue.datasets[key] for key in publication.dataset_keys],
+                             publication_year(publication, rule))
     return record, datacite_problems(publication, record)
 
 
@@ -95,6 +102,14 @@ def test_every_hoa_doi_is_valid_datacite_true_to_the_hoa_metadata(catalogue, doi
     assert rights.get("rightsURI") == "https://creativecommons.org/licenses/by/4.0/"
 
 
+def hoa_name(person: dict) -> tuple[str, str]:
+    """(given, family) of a person of the HOA metadata; a middle initial it writes before the family name
+    ('Mark', 'P. Kuhnel') is part of the given name."""
+    words = person["last_name"].split()
+    initials = len(words) - 1 if all(len(w) == 2 and w.endswith(".") for w in words[:-1]) else 0
+    return " ".join([person["first_name"], *words[:initials]]), " ".join(words[initials:])
+
+
 def assert_same_creator(creator: etree._Element, person: dict) -> None:
     name = creator.find("d:creatorName", NS)
     ids = [(i.text, i.get("nameIdentifierScheme"), i.get("schemeURI"))
@@ -104,9 +119,10 @@ def assert_same_creator(creator: etree._Element, person: dict) -> None:
         assert creator.find("d:givenName", NS) is None
         return
     assert name.get("nameType") == "Personal"
-    assert name.text == f"{person['last_name']}, {person['first_name']}"
-    assert creator.findtext("d:givenName", namespaces=NS) == person["first_name"]
-    assert creator.findtext("d:familyName", namespaces=NS) == person["last_name"]
+    given, family = hoa_name(person)
+    assert name.text == f"{family}, {given}"
+    assert creator.findtext("d:givenName", namespaces=NS) == given
+    assert creator.findtext("d:familyName", namespaces=NS) == family
     assert ids == ([(person["orcid"], "ORCID", "https://orcid.org")] if person["orcid"] else [])
 
 
@@ -289,6 +305,13 @@ def test_a_record_with_no_date_at_all_has_no_year(catalogue):
     assert [(p.path, p.left_out) for p in problems] == [("publicationYear", False)]
 
 
+def test_without_a_rule_no_year_is_taken_from_another_date(catalogue):
+    record, problems = export(catalogue, catalogue.publications[HEART], rule=None)
+    assert "publicationYear" not in record
+    assert [(p.path, p.left_out) for p in problems] == [("publicationYear", False)]
+    assert "landing.derived_year" in problems[0].message
+
+
 @pytest.mark.parametrize("doi, stem", [
     ("10.15151/ESRF-DC-1634390196", "10.15151/ESRF-DC-1634390196"),
     ("10.1234/a/b:c <d>%", "10.1234/a%2Fb%3Ac%20%3Cd%3E%25"),
@@ -319,7 +342,7 @@ def test_the_schema_findings_kept_from_an_earlier_build_are_the_ones_it_found(ca
 
     def checked():
         results = ResultCache(tmp_path)
-        found = {p.doi: datacite_check(p, catalogue, results) for p in publications}
+        found = {p.doi: datacite_check(p, catalogue, results, publication_year(p, RULE)) for p in publications}
         results.save()
         return found
 
@@ -331,3 +354,27 @@ def test_the_schema_findings_kept_from_an_earlier_build_are_the_ones_it_found(ca
     assert [str(p) for p in first[BURROW][1]] == [str(p) for p in again[BURROW][1]]
     digests = {doi: found[0] for doi, found in first.items()}
     assert digests == {doi: found[0] for doi, found in again.items()} and len(set(digests.values())) == 2
+
+def broken_records(record: dict) -> list[dict]:
+    """The record broken in each way the DataCite 4.5 schema forbids that a build could meet."""
+    broken = []
+    for key in ("creators", "titles", "publisher", "types", "publicationYear", "doi"):
+        broken.append({k: v for k, v in record.items() if k != key})
+    broken.append(record | {"contributors": [{"name": "Someone", "contributorType": "Curator"}]})
+    broken.append(record | {"creators": [{"name": 7}]})
+    broken.append(record | {"titles": []})
+    broken.append(record | {"types": {"resourceTypeGeneral": "Volume"}})
+    broken.append(record | {"dates": [{"date": "2022", "dateType": "Sometime"}]})
+    broken.append(record | {"unknown": "key"})
+    return broken
+
+
+def test_the_compiled_schema_check_refuses_exactly_what_jsonschema_refuses_with_its_messages(catalogue):
+    records = [export(catalogue, publication)[0] for publication in catalogue.publications.values()]
+    records += broken_records(records[0])
+    for record in records:
+        expected = sorted({(error.json_path, error.message) for error in schema45.validator.iter_errors(record)})
+        found = schema_errors(record)
+        assert bool(found) == bool(expected), record
+        assert sorted(message for _, message in found) == sorted(message for _, message in expected)
+    assert sum(1 for record in records if schema_errors(record)) >= len(broken_records(records[0]))

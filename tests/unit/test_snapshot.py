@@ -3,8 +3,17 @@ from collections import Counter
 import pytest
 from lxml import etree
 
-from builder.catalogue.icatschema import xml_schema
-from builder.catalogue.snapshot import Entity, Head, Ref, Snapshot, read_snapshot, snapshot_bytes, write_snapshot
+from builder.catalogue.icatschema import icat_schema, xml_schema
+from builder.catalogue.snapshot import (
+    Entity,
+    Head,
+    Ref,
+    Snapshot,
+    SnapshotWriter,
+    read_snapshot,
+    snapshot_bytes,
+    write_snapshot,
+)
 from builder.errors import SnapshotError
 from tests.conftest import FIXTURES, SNAPSHOT
 
@@ -139,3 +148,35 @@ def test_lines_past_65535_are_named_right(tmp_path):
     path.write_text("".join(lines))
     with pytest.raises(SnapshotError, match=rf"dangling.xml:{target + 1}: .*reference to 'Nowhere_"):
         read_snapshot(path)
+
+
+def test_a_writer_fed_entities_in_any_order_writes_them_in_schema_order(tmp_path):
+    snapshot = read_snapshot(EXAMPLE)
+    path = tmp_path / "streamed.xml"
+    with SnapshotWriter(path) as writer:
+        for entity in reversed(snapshot.entities):
+            writer.add(entity)
+        assert writer.finish(snapshot.head)
+    assert xml_schema().validate(etree.parse(str(path))), xml_schema().error_log
+    kinds = [e.kind for e in read_snapshot(path).entities]
+    assert sorted(kinds, key=icat_schema().entity_order.index) == kinds
+    assert sorted(set(kinds)) == sorted({e.kind for e in snapshot.entities}) and len(kinds) == len(snapshot.entities)
+
+
+def test_a_writer_left_unfinished_leaves_the_old_file_and_no_spool(tmp_path):
+    path = tmp_path / "snapshot.xml"
+    path.write_text("old")
+    with pytest.raises(RuntimeError), SnapshotWriter(path) as writer:
+        writer.add(read_snapshot(EXAMPLE).entities[0])
+        raise RuntimeError("harvest interrupted")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["snapshot.xml"]
+
+
+def test_writing_the_same_snapshot_again_leaves_the_file_untouched(tmp_path):
+    path = tmp_path / "snapshot.xml"
+    assert write_snapshot(read_snapshot(EXAMPLE), path)
+    before = path.stat()
+    assert not write_snapshot(read_snapshot(EXAMPLE), path)
+    assert path.stat().st_ino == before.st_ino and path.stat().st_mtime_ns == before.st_mtime_ns
+    assert [p.name for p in tmp_path.iterdir()] == ["snapshot.xml"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import date, datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from builder.catalogue.snapshot import Entity, Ref
 from builder.catalogue.vocabulary import ParameterDefinition, parameter_definitions
@@ -72,22 +72,33 @@ def numeric_values(name: str, value: float | int | str | tuple) -> dict[str, str
 
 
 class EntityCollector:
-    """Collects entities in order, once per id, and the parameter types they use."""
+    """Collects entities in order, once per id, and the parameter types they use.
 
-    def __init__(self, facility_id: str):
+    With a `sink` (a snapshot writer's `add`), each new entity goes there at once and only its id is kept, so a
+    large snapshot is made in bounded memory; the parameter types, which later entities amend, stay here."""
+
+    def __init__(self, facility_id: str, sink: Callable[[Entity], None] | None = None):
         self.facility_id = facility_id
         self._entities: dict[str, Entity] = {}
+        self._sent: set[str] = set()
+        self._sink = sink
         self._parameter_types: dict[str, Entity] = {}
 
     def add(self, entity: Entity) -> Ref:
         """Keep the first entity with this id; return a reference to it."""
         assert entity.id is not None
-        self._entities.setdefault(entity.id, entity)
+        if self._sink is None:
+            self._entities.setdefault(entity.id, entity)
+        elif entity.id not in self._sent:
+            self._sent.add(entity.id)
+            self._sink(entity)
         return Ref(entity.id)
 
     def entities(self) -> list[Entity]:
-        types = [self._parameter_types[name] for name in sorted(self._parameter_types)]
-        return types + list(self._entities.values())
+        return self.parameter_types() + list(self._entities.values())
+
+    def parameter_types(self) -> list[Entity]:
+        return [self._parameter_types[name] for name in sorted(self._parameter_types)]
 
     def parameter(self, holder: str, name: str, value: Any) -> Entity | None:
         """A `<holder>Parameter` entity, or None when the value is unknown."""

@@ -14,7 +14,7 @@ import re
 import zipfile
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from builder.catalogue.snapshot import Entity, Head, Ref, Snapshot
 from builder.errors import HarvestError, Location, Problem, SnapshotError
@@ -139,12 +139,20 @@ def _parse(name: str, raw: bytes) -> dict[str, Any]:
 def hoa_snapshot(records: Iterable[dict[str, Any]], date: str | None = None, service: str | None = None) -> Snapshot:
     """Convert HOA records to a snapshot; the same records always give the same snapshot."""
     records = list(records)
-    collector = EntityCollector(entity_id("facility", FACILITY["name"]))
+    collector = hoa_collector()
     add_hoa_records(collector, records)
-    head = Head(date=date or snapshot_date(r["scan"]["date"] for r in records),
-                generator="atlasgen HOA metadata importer",
-                service=service)
-    return Snapshot(head, collector.entities())
+    return Snapshot(hoa_head(records, date, service), collector.entities())
+
+
+def hoa_collector(sink: Callable[[Entity], None] | None = None) -> EntityCollector:
+    """A collector for HOA records (of the ESRF); see EntityCollector for `sink`."""
+    return EntityCollector(entity_id("facility", FACILITY["name"]), sink)
+
+
+def hoa_head(records: Iterable[dict[str, Any]], date: str | None = None, service: str | None = None) -> Head:
+    """The head of a snapshot of these records: dated by the newest scan unless `date` is given."""
+    return Head(date=date or snapshot_date(r["scan"]["date"] for r in records),
+                generator="atlasgen HOA metadata importer", service=service)
 
 
 def add_hoa_records(collector: EntityCollector, records: Iterable[dict[str, Any]]) -> None:

@@ -27,3 +27,13 @@ if (back && document.referrer) {
     if (from.origin === target.origin && from.pathname.startsWith(target.pathname)) back.href = from.href;
   } catch { /* keep the plain link */ }
 }
+
+// The Cite panel shows one style at a time once a style can be picked; without this script, all of them.
+const picker = document.getElementById("cite-style");
+if (picker) {
+  const texts = [...document.querySelectorAll(".citation[data-style]")];
+  const show = () => { for (const text of texts) text.hidden = text.dataset.style !== picker.value; };
+  picker.closest(".cite-picker").hidden = false;
+  picker.addEventListener("change", show);
+  show();
+}
