@@ -22,7 +22,8 @@ def wait_for_count(page, expected: int):
 def in_view(page, selector: str) -> bool:
     """Whether the element is wholly inside the viewport as the page is now scrolled."""
     return page.eval_on_selector(selector, """element => { const box = element.getBoundingClientRect();
-        return box.height > 0 && box.top >= 0 && box.bottom <= innerHeight && box.left >= 0 && box.right <= innerWidth; }""")
+        return box.height > 0 && box.top >= 0 && box.bottom <= innerHeight
+            && box.left >= 0 && box.right <= innerWidth; }""")
 
 
 def test_the_drawer_filters_and_leaves_count_and_first_result_in_view(phone, hoa_server):
