@@ -90,13 +90,23 @@ class StaticServed(Served):
 SITES = ("hoa", "paleo", "cultural-heritage", "structural-biology", "doi")
 
 
-@pytest.fixture(scope="session")
-def site_servers(built_sites):
-    """Every built site under a plain static server, by name."""
-    servers = {name: StaticServed(built_sites / name) for name in SITES}
+def serve_every_site(built_sites: Path, server: type[Served]):
+    servers = {name: server(built_sites / name) for name in SITES}
     yield servers
     for served in servers.values():
         served.close()
+
+
+@pytest.fixture(scope="session")
+def site_servers(built_sites):
+    """Every built site under a plain static server, by name."""
+    yield from serve_every_site(built_sites, StaticServed)
+
+
+@pytest.fixture(scope="session")
+def preview_servers(built_sites):
+    """Every built site under the project's own preview server, by name."""
+    yield from serve_every_site(built_sites, Served)
 
 
 @pytest.fixture(scope="session")

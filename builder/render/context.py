@@ -177,6 +177,7 @@ class ExplorePage(Page):
     index_path: str  # the search manifest
     sort_label: str
     search_placeholder: str
+    nouns: tuple[str, str] = ("dataset", "datasets")  # what a result is, one and many
 
 
 @dataclass(frozen=True)

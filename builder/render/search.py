@@ -161,7 +161,7 @@ def text_postings(documents: Sequence[SearchDocument], boosts: dict[str, float])
     counted: dict[str, tuple[int, tuple[tuple[str, int], ...]]] = {}  # the same texts recur: tokenise each once
     texts = [[_counted(document.text.get(field), counted) for field in fields] for document in documents]
     count = len(documents)
-    average = [(sum(doc[index][0] for doc in texts) / count) or 1.0 for index in range(len(fields))]
+    average = [(sum(doc[index][0] for doc in texts) / max(count, 1)) or 1.0 for index in range(len(fields))]
     weights = [boosts[field] for field in fields]
     found: dict[str, list[tuple[int, float, int]]] = defaultdict(list)  # term -> (doc, weighted tf, field mask)
     for number, doc in enumerate(texts):

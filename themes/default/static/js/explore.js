@@ -375,7 +375,7 @@ async function run() {
   if (number !== runNumber) return;
   // Paint results at once: count and results always agree.
   elements.count.textContent = String(results.length);
-  elements.noun.textContent = results.length === 1 ? "dataset" : "datasets";
+  elements.noun.textContent = results.length === 1 ? root.dataset.noun : root.dataset.nouns;
   elements.sort.value = sorting;
   showNotes(notes, results.length);
   paintChips();
@@ -444,7 +444,7 @@ async function offerChanges(number, clauses, named) {
   if (number !== runNumber) return;
   const best = changes.filter((change) => change.count > 0).sort((a, b) => b.count - a.count).slice(0, 3);
   offers.show("Try", best.map((change) => ({
-    text: `${change.text} (${change.count} ${change.count === 1 ? "dataset" : "datasets"})`,
+    text: `${change.text} (${change.count} ${change.count === 1 ? root.dataset.noun : root.dataset.nouns})`,
     apply: () => { state.q = change.q; state.filters = change.filters; syncControls(); update("filter"); },
   })));
 }
