@@ -16,10 +16,14 @@ QUERY = {"hoa": "?q=lung", "paleo": "?q=skull", "cultural-heritage": "?q=example
          "doi": "?q=tomography"}
 
 
+# Pages with the widest tables: the processed results of an MX sweep.
+WIDE = {"structural-biology": {"MX results": "datasets/EX-MX-01_sweep1/"}}
+
+
 def paths(site_folder) -> dict[str, str]:
     """A page of each kind the site has, from its sitemap: home, dataset, DOI, help, and the 404 page."""
     urls = re.findall(r"<loc>[a-z]+://[^/]+/(.*?)</loc>", (site_folder / "sitemap.xml").read_text())
-    found = {"home": "", "404": "datasets/no-such-dataset/"}
+    found = {"home": "", "404": "datasets/no-such-dataset/", **WIDE.get(site_folder.name, {})}
     kinds = {"dataset": r"^datasets/[^/]+/$", "DOI": r"^(doi/)?10\.\d+/.+/$", "help": r"^help/$"}
     for kind, pattern in kinds.items():
         match = next((url for url in urls if re.match(pattern, url)), None)
