@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import shutil
 import threading
 import time
@@ -59,6 +61,56 @@ class Served:
         self.server.server_close()
 
 
+class StaticHandler(http.server.SimpleHTTPRequestHandler):
+    """A plain static host: files as they are, and the site's 404.html for any missing path."""
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class StaticServed(Served):
+    def __init__(self, folder: Path):
+        handler = functools.partial(StaticHandler, directory=str(folder))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+
+SITES = ("hoa", "paleo", "cultural-heritage", "structural-biology", "doi")
+
+
+def serve_every_site(built_sites: Path, server: type[Served]):
+    servers = {name: server(built_sites / name) for name in SITES}
+    yield servers
+    for served in servers.values():
+        served.close()
+
+
+@pytest.fixture(scope="session")
+def site_servers(built_sites):
+    """Every built site under a plain static server, by name."""
+    yield from serve_every_site(built_sites, StaticServed)
+
+
+@pytest.fixture(scope="session")
+def preview_servers(built_sites):
+    """Every built site under the project's own preview server, by name."""
+    yield from serve_every_site(built_sites, Served)
+
+
 @pytest.fixture(scope="session")
 def hoa_server(hoa_site):
     served = Served(hoa_site)
@@ -81,16 +133,33 @@ class PageErrors(list):
     """Console errors and uncaught exceptions of a page: a test asserts there are none."""
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def watched_page(context):
+    """A new tab of the context whose console errors and uncaught exceptions are kept in `tab.errors`."""
     tab = context.new_page()
     errors = PageErrors()
     tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     tab.on("pageerror", lambda error: errors.append(str(error)))
     tab.errors = errors
     tab.wait_for_function = partial(wait_until, tab)
-    yield tab
+    return tab
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield watched_page(context)
+    context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser):
+    """A tab in a phone's viewport that may use the clipboard."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                  permissions=["clipboard-read", "clipboard-write"])
+    yield watched_page(context)
     context.close()
 
 

@@ -130,12 +130,24 @@ class DatasetPage(Page):
 
 
 @dataclass(frozen=True)
+class NotFoundPage(Page):
+    """The page a server answers for any missing path, at any depth: its links start at the site's own path."""
+
+    site_path: str = "/"  # the path of the site's base URL
+
+    @property
+    def root(self) -> str:
+        return self.site_path
+
+
+@dataclass(frozen=True)
 class Card:
     path: str
     title: str
     rows: tuple[Row, ...]
     text: str
     image: ImageSet | None = None
+    subtitle: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +178,7 @@ class ExplorePage(Page):
     index_path: str  # the search manifest
     sort_label: str
     search_placeholder: str
+    nouns: tuple[str, str] = ("dataset", "datasets")  # what a result is, one and many
 
 
 @dataclass(frozen=True)
@@ -302,4 +315,5 @@ def explore_page(collection: Collection, cards: Sequence[Card], total: int, page
 
 
 def card(view: DatasetView, path: str, image: ImageSet | None = None) -> Card:
-    return Card(path=path, title=view.card_title, rows=view.card_rows, text=view.card_text, image=image)
+    return Card(path=path, title=view.card_title, rows=view.card_rows, text=view.card_text, image=image,
+                subtitle=view.card_subtitle)

@@ -22,6 +22,7 @@ from builder.memory.results import ResultCache
 from builder.memory.site_memory import MemoryKeeper
 from builder.publish.published import REGISTRY_FILE, PublishedDoi, registry_json
 from builder.render import context as ctx
+from builder.render import doisearch
 from builder.render.bibliographic import csl_item
 from builder.render.citation import datacite_citation, doi_url
 from builder.render.citestyles import StyledCitation, styled_citations
@@ -54,29 +55,6 @@ class WithdrawnPage(ctx.Page):
     doi_url: str
     citation: str
     withdrawn: str
-
-
-@dataclass(frozen=True)
-class DoiEntry:
-    doi: str
-    title: str
-    year: str
-    path: str
-    withdrawn: bool
-
-
-@dataclass(frozen=True)
-class DoiIndexPage(ctx.Page):
-    heading: str
-    intro: str
-    entries: tuple[DoiEntry, ...]
-    total: int
-    withdrawn: int
-    page_number: int
-    page_count: int
-    page_links: tuple[ctx.Link, ...]
-    previous_path: str | None
-    next_path: str | None
 
 
 @dataclass(frozen=True)
@@ -192,7 +170,7 @@ class DoiPages:
             page = withdrawn_page(entry, self.plan.withdrawn_paths[entry.doi])
             jobs.append(Job("withdrawn.html", partial(ctx.made_ahead, page)))
         for page in self.index_pages():
-            jobs.append(Job("doi-index.html", partial(ctx.made_ahead, page)))
+            jobs.append(Job("explore.html", partial(ctx.made_ahead, page)))
             paths.append(page.path)
         return jobs, paths
 
@@ -204,8 +182,9 @@ class DoiPages:
         return FilesBeside(inputs, names, partial(export_files, publication, page, url, self.inputs_read.catalogue))
 
     def files(self) -> dict[str, str]:
-        """The published DOIs; each page's own files come with the page."""
-        return {REGISTRY_FILE: registry_json(self.published())}
+        """The published DOIs and the DOI list's search index; each page's own files come with the page."""
+        made = doisearch.index_files(self._documents()) if self.plan.doi_index_paths else {}
+        return {**made, REGISTRY_FILE: registry_json(self.published())}
 
     def link_headers(self) -> list[tuple[str, str]]:
         """(path, Link header value) of each landing page, for `_headers`."""
@@ -217,29 +196,43 @@ class DoiPages:
                    for doi, p in ((doi, self.catalogue.publications[doi]) for doi in self.plan.dois)]
         return current + list(self.plan.withdrawn)
 
-    def index_pages(self) -> list[DoiIndexPage]:
-        entries = sorted(self._entries(), key=lambda e: (e.withdrawn, -int(e.year or 0), e.doi))
+    def index_pages(self) -> list[ctx.ExplorePage]:
+        """The list of every DOI, page by page without JavaScript; its first page searches them all."""
+        documents = self._documents()
         size = self.site.config.landing.per_page
         paths = self.plan.doi_index_paths
-        withdrawn = sum(1 for e in entries if e.withdrawn)
         config = self.site.config
         heading = config.title if paths and paths[0] == "" else f"DOIs of {config.title}"
-        return [DoiIndexPage(
+        facets = doisearch.static_facets(documents)
+        return [ctx.ExplorePage(
             path=path, title=heading if number == 1 else f"{heading}, page {number}",
-            description=config.description or heading, heading=heading, intro=config.description,
-            entries=tuple(entries[(number - 1) * size:number * size]), total=len(entries), withdrawn=withdrawn,
-            page_number=number, page_count=len(paths),
+            description=config.description or heading, collection="dois", collection_title=heading,
+            intro=config.description, cards=tuple(map(doisearch.card, documents[(number - 1) * size:number * size])),
+            total=len(documents), page_number=number, page_count=len(paths),
             page_links=tuple(ctx.Link(str(n), p) for n, p in enumerate(paths, start=1)),
             previous_path=paths[number - 2] if number > 1 else None,
-            next_path=paths[number] if number < len(paths) else None,
+            next_path=paths[number] if number < len(paths) else None, facets=facets,
+            index_path=doisearch.INDEX_FOLDER + "manifest.json", sort_label=doisearch.SORTS["newest"][0],
+            search_placeholder=doisearch.PLACEHOLDER, nouns=("DOI", "DOIs"),
         ) for number, path in enumerate(paths, start=1)]
 
-    def _entries(self) -> list[DoiEntry]:
-        entries = [DoiEntry(doi, p.title, str(self.prepared[doi].year or ""), self.plan.links.dois[doi], False)
-                   for doi, p in ((doi, self.catalogue.publications[doi]) for doi in self.plan.dois)]
-        entries += [DoiEntry(e.doi, e.title, e.year, self.plan.withdrawn_paths[e.doi], True)
-                    for e in self.plan.withdrawn]
-        return entries
+    def _documents(self) -> list[doisearch.DoiDocument]:
+        """Every DOI of the site, current and withdrawn, in the list's order."""
+        own: dict[str, str] = {}  # dataset key -> the first of the site's collections that has it
+        for plan in self.plan.collections:
+            for key in plan.collection.keys:
+                own.setdefault(key, plan.collection.config.title)
+
+        def collections_of(key: str) -> list[str]:
+            found = {link.collection for link in self.atlas_links.get(key, ()) if link.collection}
+            return sorted(found | ({own[key]} if key in own else set()))
+
+        documents = [doisearch.doi_document(self.catalogue.publications[doi], self.plan.links.dois[doi],
+                                            self.catalogue, collections_of, self.prepared[doi].year)
+                     for doi in self.plan.dois]
+        documents += [doisearch.withdrawn_document(e.doi, e.title, e.year, self.plan.withdrawn_paths[e.doi])
+                      for e in self.plan.withdrawn]
+        return doisearch.ordered(documents)
 
 
 def atlas_links(atlases: Sequence[tuple[Site, Sequence[Collection]]],
@@ -248,11 +241,15 @@ def atlas_links(atlases: Sequence[tuple[Site, Sequence[Collection]]],
     dataset itself."""
     found: dict[str, list[ExternalLink]] = {}
     for site, collections in atlases:
+        first: dict[str, str] = {}  # dataset key -> the first collection of the site that has it
+        for collection in collections:
+            for key in collection.keys:
+                first.setdefault(key, collection.config.title)
         titles = {key: shaper.view(catalogue.datasets[key]).title for collection in reversed(collections)
                   for shaper in (Shaper(collection, catalogue),) for key in collection.keys}  # the first's wins
         for key in sorted(titles):
             url = site.config.base_url + url_path(dataset_path(site.config, catalogue.datasets[key]))
-            found.setdefault(key, []).append(ExternalLink(titles[key], url, site.config.title))
+            found.setdefault(key, []).append(ExternalLink(titles[key], url, site.config.title, first[key]))
     return {key: tuple(links) for key, links in found.items()}
 
 

@@ -1,6 +1,6 @@
-"""Pictures atlasgen draws itself: card images for datasets without one, and social (Open Graph) images.
+"""Pictures atlasgen draws itself: social (Open Graph) images of dataset and DOI pages.
 
-Both are drawn as one 8-bit "ink" layer and coloured through a palette: ink 0
+They are drawn as one 8-bit "ink" layer and coloured through a palette: ink 0
 is the theme's colour, ink 254 white, the values between their blends (so
 text stays smooth), and 255 the accent. The result is a small 8-bit PNG,
 cheap to make: a large site draws thousands of them.
@@ -14,8 +14,6 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-CARD_SIZE = (1600, 1000)  # 16:10, halved twice for the smaller versions
-CARD_WIDTHS = (400, 800, 1600)
 SOCIAL_SIZE = (1200, 630)  # what Open Graph and Twitter cards show best
 WHITE, SOFT, FAINT, ACCENT = 254, 190, 26, 255
 MOST_DRAWN = 300  # characters of one text: more never fits, and each is laid out and measured
@@ -31,16 +29,6 @@ class Fonts:
 class Palette:
     colour: str  # '#rrggbb': the background
     accent: str
-
-
-@dataclass(frozen=True)
-class CardPicture:
-    """A dataset's card image: a headline (e.g. the organ) and a line of details."""
-
-    headline: str
-    details: str
-    palette: Palette
-    fonts: Fonts
 
 
 @dataclass(frozen=True)
@@ -64,17 +52,6 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
 
 
 @lru_cache(maxsize=8)
-def _rings(size: tuple[int, int], centre: tuple[int, int], step: int) -> Image.Image:
-    """The background motif, concentric rings like a tomographic slice; drawn once per size."""
-    ink = Image.new("L", size, 0)
-    draw = ImageDraw.Draw(ink)
-    x, y = centre
-    for radius in range(step, max(size) + step, step):
-        draw.ellipse((x - radius, y - radius, x + radius, y + radius), outline=FAINT, width=max(2, step // 20))
-    return ink
-
-
-@lru_cache(maxsize=8)
 def _palette_values(palette: Palette) -> tuple[int, ...]:
     background, accent = _rgb(palette.colour), _rgb(palette.accent)
     ramp = [round(background[c] + (255 - background[c]) * ink / WHITE) for ink in range(WHITE + 1) for c in range(3)]
@@ -93,23 +70,6 @@ def drawn_text(text: str) -> str:
     characters are kept."""
     text = " ".join("".join(c if c.isprintable() else " " for c in text[:MOST_DRAWN * 4]).split())
     return text if len(text) <= MOST_DRAWN else text[:MOST_DRAWN - 1].rstrip() + "…"
-
-
-def card_picture(spec: CardPicture) -> list[Image.Image]:
-    """The card image at each of CARD_WIDTHS, smallest first."""
-    spec = replace(spec, headline=drawn_text(spec.headline), details=drawn_text(spec.details))
-    width, height = CARD_SIZE
-    ink = _rings(CARD_SIZE, (width * 4 // 5, height * 2 // 5), 80).copy()
-    draw = ImageDraw.Draw(ink)
-    margin = 96
-    draw.rectangle((margin, 452, margin + 160 - 1, 452 + 24 - 1), fill=ACCENT)  # multiples of 4: sharp when halved
-    headline = _fitted(spec.headline, spec.fonts.bold, 168, 96, width - 2 * margin)
-    draw.text((margin, 680), headline[0], font=headline[1], fill=WHITE, anchor="ls")
-    if spec.details:
-        details = _fitted(spec.details, spec.fonts.regular, 72, 40, width - 2 * margin)
-        draw.text((margin, 800), details[0], font=details[1], fill=SOFT, anchor="ls")
-    versions = [ink.reduce(CARD_SIZE[0] // w) if w < CARD_SIZE[0] else ink for w in CARD_WIDTHS]
-    return [_coloured(version, spec.palette) for version in versions]
 
 
 def social_picture(spec: SocialPicture) -> Image.Image:

@@ -1,7 +1,7 @@
 """Made images: what a page needs to show one (ImageSet), and making them once, cached by content.
 
 An image is asked for by a request: a preview file of the snapshot (its bytes'
-SHA-256 known), a generated card or a social image (what is drawn). Its key is
+SHA-256 known), or a social image (what is drawn). Its key is
 the SHA-256 of the request and of the code that makes it, so the same content
 is made once, however many pages show it, and never again while it is in the
 cache folder. Missing images are made in worker processes forked from the
@@ -94,18 +94,12 @@ class PhotoRequest:
 
 
 @dataclass(frozen=True)
-class CardRequest:
-    picture: drawing.CardPicture
-    font_digests: tuple[str, str]
-
-
-@dataclass(frozen=True)
 class SocialRequest:
     picture: drawing.SocialPicture
     font_digests: tuple[str, str]
 
 
-Request = Union[PhotoRequest, CardRequest, SocialRequest]
+Request = Union[PhotoRequest, SocialRequest]
 CODE = ("builder.render.imaging", "builder.render.drawing")  # what makes the images: a change makes each anew
 
 
@@ -116,8 +110,7 @@ def request_key(request: Request) -> str:
         made_of: list = ["photo", request.digest]
     else:
         picture = request.picture
-        drawn = (picture.headline, picture.details) if isinstance(picture, drawing.CardPicture) else \
-            (picture.site, picture.title, picture.facts)
+        drawn = (picture.site, picture.title, picture.facts)
         made_of = [type(request).__name__, drawn, picture.palette.colour, picture.palette.accent,
                    request.font_digests]
     text = json.dumps([made_of, PIL.__version__, code_fingerprint(*CODE)], ensure_ascii=False)
@@ -237,9 +230,6 @@ def make(request: Request, key: str, cache: ImageCache) -> Made:
 def _encode(request: Request) -> list[imaging.Encoded]:
     if isinstance(request, PhotoRequest):
         return imaging.photo_versions(imaging.read_picture(Path(request.path)))
-    if isinstance(request, CardRequest):
-        return [imaging.Encoded(p.width, p.height, "image/png", "png", imaging.png(p))
-                for p in drawing.card_picture(request.picture)]
     picture = drawing.social_picture(request.picture)
     return [imaging.Encoded(picture.width, picture.height, "image/png", "png", imaging.png(picture))]
 

@@ -82,6 +82,7 @@ class ExternalLink:
     text: str
     href: str
     site: str = ""  # the title of the site it leads to
+    collection: str = ""  # the title of the atlas collection the link leads into
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ def plan_site(site: Site, collections: Sequence[Collection], catalogue: Catalogu
         if default is not None:
             order = sorted(range(len(views)), key=default.ranks.__getitem__)
             views = [views[i] for i in order]
-            sorts = [search.SortColumn(s.key, s.label, [s.ranks[i] for i in order]) for s in sorts]
+            sorts = [search.SortColumn(s.key, s.label, [s.ranks[i] for i in order], s.descending) for s in sorts]
         for view in views:
             dataset = view.dataset
             if dataset.key in dataset_paths:

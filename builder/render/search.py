@@ -65,6 +65,7 @@ class FacetColumn:
     docs: Sequence  # per document: a value id, a list of ids (with `spans`: [first, last]), or -1
     spans: bool = False  # a list is a closed range of values, from its first id to its last
     format: str = ""  # how the browser shows a value: "" or "year"
+    ordered: bool = False  # the values are in the collection's display order, not to be sorted by count
 
 
 @dataclass(frozen=True)
@@ -72,24 +73,26 @@ class SortColumn:
     key: str
     label: str
     ranks: Sequence[int]
+    descending: bool = False
 
 
 @dataclass(frozen=True)
 class SearchDocument:
     text: dict[str, str]  # searched field -> text
-    card: list  # [path, title, [[label, text], ...], text, image or null]
+    card: list  # [path, title, [[label, text], ...], text, image or null, subtitle, [list view cell, ...]]
 
 
 def facet_column(name: str, label: str, kind: str, unit: str, show: int, bins: int,
-                 raw_values: Sequence[tuple], value_format: str = "") -> FacetColumn:
-    """Value ids per document over the sorted distinct values (numbers sort as numbers).
+                 raw_values: Sequence[tuple], value_format: str = "", order: Sequence[str] = ()) -> FacetColumn:
+    """Value ids per document over the sorted distinct values (numbers sort as numbers), or over the values
+    in `order` first, in that order, where the collection gives one.
 
     Where some values are spans (the years 350–300 BCE), every document's values become one span,
     from the lowest to the highest, and a filter matches the documents whose span meets its range.
     """
     if any(isinstance(v, Span) for raw in raw_values for v in raw):
         return _span_column(name, label, kind, unit, show, bins, raw_values, value_format)
-    distinct = sorted({v for raw in raw_values for v in raw}, key=_order_key)
+    distinct = sorted({v for raw in raw_values for v in raw}, key=_ranked(order))
     ids = {value: index for index, value in enumerate(distinct)}
     docs: list = []
     for raw in raw_values:
@@ -99,7 +102,7 @@ def facet_column(name: str, label: str, kind: str, unit: str, show: int, bins: i
             docs.append(ids[raw[0]])
         else:
             docs.append(sorted({ids[v] for v in raw}))
-    return FacetColumn(name, label, kind, unit, show, bins, distinct, docs, format=value_format)
+    return FacetColumn(name, label, kind, unit, show, bins, distinct, docs, format=value_format, ordered=bool(order))
 
 
 def _span_column(name: str, label: str, kind: str, unit: str, show: int, bins: int, raw_values: Sequence[tuple],
@@ -115,14 +118,24 @@ def _span_column(name: str, label: str, kind: str, unit: str, show: int, bins: i
     return FacetColumn(name, label, kind, unit, show, bins, distinct, docs, spans=True, format=value_format)
 
 
-def hierarchy_column(name: str, label: str, show: int, paths: Sequence[tuple[str, ...]]) -> FacetColumn:
-    """Nodes of a tree (organ > context, era > period > epoch); each document points at its deepest node."""
+def hierarchy_column(name: str, label: str, show: int, paths: Sequence[tuple[str, ...]],
+                     order: Sequence[str] = ()) -> FacetColumn:
+    """Nodes of a tree (organ > context, era > period > epoch); each document points at its deepest node.
+    Siblings are sorted by name, or those `order` names first, in its order (geological time by age)."""
     nodes: dict[tuple[str, ...], int] = {}
-    for path in sorted({path[:depth] for path in paths for depth in range(1, len(path) + 1)}):
+    rank = _ranked(order)
+    for path in sorted({path[:depth] for path in paths for depth in range(1, len(path) + 1)},
+                       key=lambda path: tuple(map(rank, path))):
         nodes[path] = len(nodes)
     values = [[path[-1], nodes[path[:-1]] if len(path) > 1 else -1] for path in nodes]
     docs = [nodes[path] if path else -1 for path in paths]
-    return FacetColumn(name, label, "hierarchy", "", show, 0, values, docs)
+    return FacetColumn(name, label, "hierarchy", "", show, 0, values, docs, ordered=bool(order))
+
+
+def _ranked(order: Sequence[str]):
+    """A sort key: the values of `order` first, in its order, then the others in their natural order."""
+    place = {value: index for index, value in enumerate(order)}
+    return lambda value: (place.get(value, len(place)), *_order_key(value))
 
 
 def _order_key(value) -> tuple:
@@ -139,7 +152,7 @@ def sort_column(key: str, label: str, raw_values: Sequence[tuple], descending: b
     ranks = [0] * len(raw_values)
     for rank, index in enumerate(present + missing):
         ranks[index] = rank
-    return SortColumn(key, label, ranks)
+    return SortColumn(key, label, ranks, descending)
 
 
 def text_postings(documents: Sequence[SearchDocument], boosts: dict[str, float]) -> dict[str, list[int]]:
@@ -148,7 +161,7 @@ def text_postings(documents: Sequence[SearchDocument], boosts: dict[str, float])
     counted: dict[str, tuple[int, tuple[tuple[str, int], ...]]] = {}  # the same texts recur: tokenise each once
     texts = [[_counted(document.text.get(field), counted) for field in fields] for document in documents]
     count = len(documents)
-    average = [(sum(doc[index][0] for doc in texts) / count) or 1.0 for index in range(len(fields))]
+    average = [(sum(doc[index][0] for doc in texts) / max(count, 1)) or 1.0 for index in range(len(fields))]
     weights = [boosts[field] for field in fields]
     found: dict[str, list[tuple[int, float, int]]] = defaultdict(list)  # term -> (doc, weighted tf, field mask)
     for number, doc in enumerate(texts):
@@ -211,7 +224,8 @@ def dumps(value) -> str:
 
 def index_files(documents: Sequence[SearchDocument], boosts: dict[str, float], facets: Iterable[FacetColumn],
                 sorts: Iterable[SortColumn], default_sort: str, extra: dict) -> dict[str, str]:
-    """Every file of the index: relative path -> JSON text."""
+    """Every file of the index: relative path -> JSON text. `extra` goes into the manifest as it is
+    (the collection's title, the list view's columns, ...)."""
     files: dict[str, str] = {}
     text_shards = shards(text_postings(documents, boosts))
     for number, shard in enumerate(text_shards):
@@ -243,7 +257,7 @@ def index_files(documents: Sequence[SearchDocument], boosts: dict[str, float], f
         "stopWords": sorted(STOP_WORDS),
         "vocabulary": sorted(vocabulary),
         "facets": [_facet_entry(f) for f in facets],
-        "sorts": [{"key": s.key, "label": s.label} for s in sorts],
+        "sorts": [{"key": s.key, "label": s.label, "descending": s.descending} for s in sorts],
         "defaultSort": default_sort,
         **extra,
     }
@@ -260,6 +274,8 @@ def _facet_entry(facet: FacetColumn) -> dict:
         entry["spans"] = True
     if facet.format:
         entry["format"] = facet.format
+    if facet.ordered:
+        entry["ordered"] = True
     if facet.type in BOUNDED:
         entry.update(min=facet.values[0] if facet.values else None, max=facet.values[-1] if facet.values else None,
                      histogram=histogram(facet))
@@ -314,7 +330,10 @@ def text_of(values: dict, fields: Iterable[str]) -> dict[str, str]:
     return {field: values[field].text for field in fields if values[field].text}
 
 
-def card_data(path: str, title: str, rows: Iterable, text: str, image=None) -> list:
-    """What explore.js shows of a result; `image` is an ImageSet (its card_data() form is stored)."""
-    return [path, title, [[row.label, row.text] for row in rows], text, image.card_data() if image else None]
+def card_data(path: str, title: str, rows: Iterable, text: str, image=None, subtitle: str = "",
+              cells: Sequence[str] = ()) -> list:
+    """What explore.js shows of a result, as a card or a row of the list view;
+    `image` is an ImageSet (its card_data() form is stored)."""
+    return [path, title, [[row.label, row.text] for row in rows], text, image.card_data() if image else None,
+            subtitle, list(cells)]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import markdown
 from jinja2 import Environment
@@ -36,7 +37,7 @@ from builder.render.plan import CollectionPlan, SitePlan
 from builder.render.siteimages import DatasetShown, DoiShown, ImageSettings, SiteImages, site_images
 from builder.render.urls import url_path
 from builder.views.collections import Collection, Facet, field_units
-from builder.views.shaping import DatasetView
+from builder.views.shaping import DatasetView, label_of
 
 Progress = Callable[[int], None]
 
@@ -133,7 +134,8 @@ class SiteRenderer:
             page = download_page(self.site, self.plan.download_path)
             jobs.append(Job("download.html", partial(ctx.made_ahead, page)))
             paths.append(page.path)
-        not_found = ctx.Page(path="404.html", title="Page not found", description="")
+        not_found = ctx.NotFoundPage(path="404.html", title="Page not found", description="",
+                                     site_path=urlsplit(self.site.config.base_url).path or "/")
         jobs.append(Job("404.html", partial(ctx.made_ahead, not_found)))
         return jobs, paths
 
@@ -225,12 +227,23 @@ def collection_index(plan: CollectionPlan, catalogue: Catalogue, links: ctx.Page
     documents = [
         search.SearchDocument(search.text_of(v.values, config.search.fields),
                               search.card_data(links.datasets.get(v.dataset.key, ""), v.card_title, v.card_rows,
-                                               v.card_text, images.get(v.dataset.key)))
+                                               v.card_text, images.get(v.dataset.key), v.card_subtitle,
+                                               v.table_cells))
         for v in plan.views
     ]
     facets = [_facet_column(plan, facet, catalogue) for facet in config.facets]
-    extra = {"title": config.title, "searchPlaceholder": config.search.placeholder}
+    extra = {"title": config.title, "searchPlaceholder": config.search.placeholder, "table": _table(config)}
     return search.index_files(documents, config.search.fields, facets, plan.sort_columns, config.sort.default, extra)
+
+
+def _table(config) -> dict:
+    """The list view's columns, each with the sort option that orders by it, if any."""
+    sort_of = {}
+    for key, option in config.sort.options.items():
+        sort_of.setdefault(option.field, key)
+    column = {"label": "Title", "sort": next((sort_of[f] for f in config.card.title if f in sort_of), None)}
+    return {"columns": [column] + [{"label": label_of(name, config.fields[name]), "sort": sort_of.get(name)}
+                                   for name in config.table_columns]}
 
 
 def _facet_column(plan: CollectionPlan, facet: Facet, catalogue: Catalogue) -> search.FacetColumn:
@@ -241,7 +254,8 @@ def _facet_column(plan: CollectionPlan, facet: Facet, catalogue: Catalogue) -> s
     views = plan.views
     if kind == "hierarchy":
         levels = (facet.field, *facet.levels)
-        return search.hierarchy_column(facet.field, label, facet.show, [_path(v, levels) for v in views])
+        order = [value for level in levels for value in config.fields[level].order]
+        return search.hierarchy_column(facet.field, label, facet.show, [_path(v, levels) for v in views], order)
     if kind == "text":  # a text facet matches against the texts of all its fields
         raw = [tuple(v.values[f].text for f in (facet.field, *facet.fields) if v.values[f].text) for v in views]
     elif kind == "date":  # calendar dates compare as ISO text
@@ -249,7 +263,8 @@ def _facet_column(plan: CollectionPlan, facet: Facet, catalogue: Catalogue) -> s
     else:
         raw = [v.values[facet.field].raw for v in views]
     unit = spec.unit if spec.unit is not None else field_units(spec, catalogue)
-    return search.facet_column(facet.field, label, kind, unit, facet.show, facet.bins, raw, spec.format or "")
+    return search.facet_column(facet.field, label, kind, unit, facet.show, facet.bins, raw, spec.format or "",
+                               spec.order)
 
 
 def _path(view: DatasetView, levels: Sequence[str]) -> tuple[str, ...]:
@@ -268,7 +283,8 @@ def _static_facets(plan: CollectionPlan) -> list[ctx.StaticFacet]:
         counts = Counter(text for v in plan.views for text in _texts(v, facet.field) if text)
         if facet.type == "text" or not counts:
             continue
-        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[: facet.show]
+        place = {value: index for index, value in enumerate(spec.order)}
+        top = sorted(counts.items(), key=lambda item: (place.get(item[0], len(place)), -item[1], item[0]))[: facet.show]
         facets.append(ctx.StaticFacet(label, tuple(ctx.FacetCount(text, count) for text, count in top)))
     return facets
 

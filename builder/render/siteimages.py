@@ -2,15 +2,14 @@
 
 - A dataset's preview images are its image files in the snapshot, found
   under the site's image root. The first readable one is its card image.
-- A dataset with no readable preview gets a generated card image, drawn from
-  the collection's `card.image_fields`: datasets that show the same values
-  share one image.
+- A dataset with no readable preview has no card image: its card is text
+  first, with no box kept for a picture (a drawn tile would repeat its text).
 - Every dataset and DOI page gets a social (Open Graph) image: the page title
   and key facts. A DOI of one dataset that says what its dataset page says
   shares that page's image.
 
 A preview that is missing or unreadable is a warning naming the file, never
-an error: the page is built with what remains, at worst the generated card.
+an error: the page is built with what remains, at worst a card without a picture.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from builder.errors import Location, Problem
 from builder.memory.catalogue_cache import file_digest
 from builder.render import drawing
 from builder.render.images import (
-    CardRequest,
     ImageCache,
     ImageSet,
     Made,
@@ -91,12 +89,8 @@ def site_images(datasets: Sequence[DatasetShown], dois: Sequence[DoiShown], sett
     if settings.social:
         for doi in dois:
             planner.add_doi(doi)
-    # Previews first: whether they can be read decides which datasets need a drawn card.
     photos = make_all(planner.photos.items(), cache)
     images = planner.galleries(photos, cache, output)
-    for shown in datasets:
-        if not images.galleries[shown.view.dataset.key]:
-            planner.add_card(shown)
     drawn = make_all(planner.drawn.items(), cache)
     planner.place_drawn(images, drawn, cache, output)
     images.processed, images.cached = photos.processed + drawn.processed, photos.cached + drawn.cached
@@ -108,9 +102,8 @@ class _Planner:
     def __init__(self, settings: ImageSettings):
         self.settings = settings
         self.photos: dict[str, Request] = {}  # by key: preview files
-        self.drawn: dict[str, Request] = {}  # by key: card and social images
+        self.drawn: dict[str, Request] = {}  # by key: social images
         self.previews: dict[str, list[tuple[DataFile, Path, str]]] = {}  # dataset key -> (file, path, image key)
-        self.cards: dict[str, str] = {}  # dataset key -> generated card's key
         self.social: dict[str, tuple[str, str]] = {}  # page path -> (image key, alt text)
         self.names: dict[str, str] = {}
         self.unusable: dict[str, list[tuple[str, str]]] = {}  # dataset key -> (file as shown, why)
@@ -119,7 +112,7 @@ class _Planner:
 
     def _request(self, requests: dict[str, Request], request: Request) -> str:
         key = self._keys.get(request)
-        if key is None:  # many datasets ask for the very same card: its key is worked out once
+        if key is None:  # many pages ask for the very same picture: its key is worked out once
             key = self._keys[request] = request_key(request)
             requests[key] = request
         return key
@@ -148,14 +141,6 @@ class _Planner:
         picture = drawing.SocialPicture(self.settings.site_title, title, facts, self.settings.palette,
                                         self.settings.fonts)
         return self._request(self.drawn, SocialRequest(picture, self.settings.font_digests))
-
-    def add_card(self, shown: DatasetShown) -> None:
-        """A drawn card image for a dataset without a readable preview."""
-        values = shown.view.values
-        texts = [values[name].text for name in shown.collection.config.card.image_fields if values[name].text]
-        headline = texts[0] if texts else shown.collection.config.title
-        picture = drawing.CardPicture(headline, " · ".join(texts[1:]), self.settings.palette, self.settings.fonts)
-        self.cards[shown.view.dataset.key] = self._request(self.drawn, CardRequest(picture, self.settings.font_digests))
 
     def _preview_files(self, dataset: Dataset) -> list[tuple[DataFile, Path, str]]:
         """The dataset's image files that exist under the image root, with their digests."""
@@ -195,20 +180,12 @@ class _Planner:
             images.galleries[key] = tuple(gallery)
             if gallery:
                 images.cards[key] = gallery[0]
-            outcome = "left out" if gallery else "its card shows a generated image instead"
+            outcome = "left out" if gallery else "its card shows no picture"
             images.warnings += [Problem(Location(where), f"{why}, an image of dataset {self.names[key]}: {outcome}")
                                 for where, why in unusable]
         return images
 
     def place_drawn(self, images: SiteImages, made: MadeImages, cache: ImageCache, output) -> None:
-        """The drawn cards and social images; one that could not be drawn is left out with a warning."""
-        shared: dict[str, ImageSet] = {}  # one ImageSet per drawn card, however many datasets show it
-        for key, image_key in self.cards.items():
-            if self._failed(images, made.by_key[image_key], f"dataset {self.names[key]}", "card image"):
-                continue
-            if image_key not in shared:  # decorative (the card says the same in words): no alt text
-                shared[image_key] = publish(made.by_key[image_key], cache, output)
-            images.cards[key] = shared[image_key]
         for path, (image_key, alt) in self.social.items():
             if not self._failed(images, made.by_key[image_key], f"page /{path}", "social image"):
                 images.social[path] = publish(made.by_key[image_key], cache, output, alt)

@@ -63,6 +63,7 @@ class FieldSpec(ConfigModel):
     unit: str | None = Field(None, description="shown after numbers; overrides the parameter's units")
     digits: int | None = Field(None, ge=0, le=12, description="decimals for numbers")
     values: dict[str, str] = Field(default_factory=dict, description="display labels for stored values")
+    order: list[str] = Field(default_factory=list, description="the order a facet lists these values in (as shown)")
     join: str = ", "
     format: Literal["year"] | None = Field(None, description="'year': numbers and dates read as years, -350 as 350 BCE")
 
@@ -129,9 +130,15 @@ class Facet(ConfigModel):
 
 class Card(ConfigModel):
     title: list[str] = Field(default_factory=lambda: ["title"])
+    subtitle: str | None = Field(None, description="a field shown under the title, e.g. the raw dataset name")
     fields: list[str] = Field(default_factory=list)
     text: str | None = None
-    image_fields: list[str] = Field(default_factory=list, description="what a generated card image shows, in order")
+
+
+class Table(ConfigModel):
+    """The explore page's list view: one row per dataset."""
+
+    columns: list[str] = Field(default_factory=list, description="fields shown as columns (default: the card's)")
 
 
 class SortOption(ConfigModel):
@@ -164,6 +171,7 @@ class CollectionConfig(ConfigModel):
     title_fields: list[str] = Field(default_factory=lambda: ["title"])
     groups: list[Group]
     card: Card
+    table: Table = Field(default_factory=Table)
     facets: list[Facet] = Field(default_factory=list)
     sort: Sort
     search: Search
@@ -173,6 +181,11 @@ class CollectionConfig(ConfigModel):
     @property
     def groups_by_key(self) -> dict[str, Group]:
         return {group.key: group for group in self.groups}
+
+    @property
+    def table_columns(self) -> list[str]:
+        """The list view's columns: the chosen ones, else the card's facts."""
+        return self.table.columns or self.card.fields
 
 
 @dataclass(frozen=True)
@@ -225,9 +238,11 @@ def load_collection(path: Path, catalogue: Catalogue, display_path: str | None =
     problems += select_problems
     if not problems and not keys:
         problems.append(document.problem(("select",), "selects no dataset of the snapshot"))
-    rule_problems, warnings = display.check(config.display, config.groups_by_key, config.fields, document,
-                                            [catalogue.datasets[key] for key in keys])
-    problems += rule_problems
+    selected = [catalogue.datasets[key] for key in keys]
+    rule_problems, warnings = display.check(config.display, config.groups_by_key, config.fields, document, selected)
+    label_problems, label_warnings = _check_value_labels(config, document, catalogue, selected)
+    problems += rule_problems + label_problems
+    warnings += label_warnings
     if problems:
         raise ConfigError(problems)
     return Collection(name=Path(path).stem, config=config, keys=tuple(keys), document=document,
@@ -273,8 +288,10 @@ def _check_references(config: CollectionConfig, document: YamlDocument, catalogu
         check_field(("card", "fields", f), name)
     if config.card.text:
         check_field(("card", "text"), config.card.text)
-    for f, name in enumerate(config.card.image_fields):
-        check_field(("card", "image_fields", f), name)
+    if config.card.subtitle:
+        check_field(("card", "subtitle"), config.card.subtitle)
+    for f, name in enumerate(config.table.columns):
+        check_field(("table", "columns", f), name)
     for f, facet in enumerate(config.facets):
         check_field(("facets", f, "field"), facet.field)
         for e, name in enumerate(facet.fields):
@@ -311,6 +328,31 @@ def _check_facet_types(config: CollectionConfig, document: YamlDocument, catalog
                                              f"a {facet.type} facet needs {values}, but field '{facet.field}' "
                                              f"({source}) holds {found} values; use type '{fits}'"))
     return problems
+
+
+def _check_value_labels(config: CollectionConfig, document: YamlDocument, catalogue: Catalogue,
+                        datasets: list[Dataset]) -> tuple[list[Problem], list[Problem]]:
+    """Value labels and orders are for text values: on a number they are an error. A label of a value no
+    dataset of the collection has is a warning (a typo, or a value since gone from the catalogue); an order
+    may list a whole vocabulary (every geological period), most of it unused."""
+    problems, warnings = [], []
+    for name, spec in config.fields.items():
+        if not spec.values and not spec.order:
+            continue
+        kind = field_kind(spec, catalogue)
+        if kind != "text":
+            key = "values" if spec.values else "order"
+            problems.append(document.problem(("fields", name, key), f"labels and orders are for text values, but "
+                                             f"'{name}' is a {kind}: its facet is a range of {kind}s"))
+            continue
+        if not spec.sources:  # an attribute: its values are not parameters
+            continue
+        stored = {p.text for d in datasets for p in map(d.parameters_seen().get, spec.sources) if p and p.text}
+        for value in spec.values:
+            if value not in stored:
+                warnings.append(document.problem(("fields", name, "values", value), f"no dataset of the collection "
+                                                 f"has the value '{value}'{suggest(value, stored)}", at_key=True))
+    return problems, warnings
 
 
 def _select(select: Select, catalogue: Catalogue, document: YamlDocument) -> tuple[list[str], list[Problem]]:

@@ -46,8 +46,8 @@ def _unshown_fields(collection: Collection) -> list[Problem]:
 
 def shown_fields(config: CollectionConfig) -> set[str]:
     """Every field a page, card, facet, sort option or the search reads."""
-    names = set(config.title_fields) | set(config.card.title) | set(config.card.fields) | set(config.card.image_fields)
-    names |= {config.card.text} if config.card.text else set()
+    names = set(config.title_fields) | set(config.card.title) | set(config.card.fields) | set(config.table.columns)
+    names |= {name for name in (config.card.text, config.card.subtitle) if name}
     names |= {name for group in config.groups for name in group.fields}
     names |= {name for facet in config.facets for name in (facet.field, *facet.fields, *facet.levels)}
     names |= {option.field for option in config.sort.options.values()} | set(config.search.fields)

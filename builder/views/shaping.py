@@ -91,6 +91,8 @@ class DatasetView:
     card_title: str
     card_rows: tuple[Row, ...]
     card_text: str
+    card_subtitle: str = ""  # secondary text under the title, e.g. the raw dataset name
+    table_cells: tuple[str, ...] = ()  # the list view's columns, in order
     provenance: ProvenanceView | None = None
 
 
@@ -133,14 +135,19 @@ class Shaper:
             if rows:
                 groups.append(GroupView(label, rows))
         card = self.config.card
+        card_title = _first_text(values, card.title) or dataset.name
+        subtitle = values[card.subtitle].text if card.subtitle else ""
+        text = values[card.text].text if card.text else ""
         return DatasetView(
             dataset=dataset,
             title=_first_text(values, self.config.title_fields) or dataset.name,
             values=values,
             groups=tuple(groups),
-            card_title=_first_text(values, card.title) or dataset.name,
+            card_title=card_title,
             card_rows=tuple(self._row(f, values[f]) for f in card.fields if values[f].text),
-            card_text=values[card.text].text if card.text else "",
+            card_text=text if text != card_title else "",  # a title that is the description says it once
+            card_subtitle=subtitle if subtitle != card_title else "",
+            table_cells=tuple(values[name].text for name in self.config.table_columns),
             provenance=self._provenance(dataset, layout),
         )
 

@@ -5,7 +5,7 @@
 
 Case 1: the HOA snapshot with --photos preview images (2400 x 1600 JPEG
 photographs made with Pillow, each different) on as many datasets, besides
-the generated card and social images every site has. Case 2: a synthetic
+the social images every site has. Case 2: a synthetic
 snapshot of --count datasets (scripts/bench/synthetic.py), where every page
 has its own social image: the most images a site of that size makes.
 Each case builds twice in fresh processes with a private cache: the first

@@ -8,6 +8,7 @@ import pytest
 from lxml import etree
 
 from tests.conftest import HOA_JSON, SNAPSHOT, screenshot
+from tests.snapshot_facts import hoa_count, hoa_facts
 
 pytestmark = pytest.mark.browser
 
@@ -71,13 +72,14 @@ def test_a_shared_url_restores_the_same_view(page, hoa_server):
 
 def test_typing_a_word_filters_the_results(page, hoa_server):
     searched = ("medical_history", "cause_of_death")
-    expected = sum(1 for r in records() if re.search(r"\bkidney", " ".join(
+    # "kidn" names no facet value (as "kidney" would): it is a word of the text, matched as a prefix.
+    expected = sum(1 for r in records() if re.search(r"\bkidn", " ".join(
         [r["citation"]["title"], r["name"], r["sample"]["organ"]] + [r["donor"][k] or "" for k in searched]), re.I))
     open_explore(page, hoa_server.url)
-    page.fill("#q", "kidney")
+    page.fill("#q", "kidn")
     wait_for_count(page, expected)
     assert 0 < expected < 378
-    assert "q=kidney" in page.url
+    assert "q=kidn" in page.url
     titles = page.locator("#cards .card-title").all_inner_texts()
     assert titles and all("kidney" in t.lower() for t in titles[:5])  # the best matches name it
     assert page.errors == []
@@ -111,4 +113,81 @@ def test_dataset_page_links_doi_and_neuroglancer(page, hoa_server):
     layers = json.loads(unquote(context.split("#!", 1)[1]))["layers"]
     assert [layer["name"] for layer in layers] == [record["registration"]["target_dataset"], record["name"]]
     screenshot(page, "dataset-page")
+    assert page.errors == []
+
+
+def sort_label(page) -> str:
+    return page.eval_on_selector("#sort", "select => select.selectedOptions[0].textContent")
+
+
+def test_words_that_name_facet_values_count_like_those_filters(page, hoa_server):
+    expected = count_in_snapshot("F", "brain")
+    open_explore(page, hoa_server.url)
+    assert sort_label(page) == "Newest scans first"
+    page.fill("#q", "female brain")
+    wait_for_count(page, expected)
+    assert sort_label(page) == "Relevance"
+    offers = page.locator("#offers button")
+    assert offers.all_inner_texts() == ["Filter by Sex: female?", "Filter by Organ: brain?"]
+    offers.first.click()
+    page.wait_for_function("document.getElementById('q').value === 'brain'")
+    wait_for_count(page, expected)
+    assert page.is_checked("fieldset[data-facet=sex] input[value=female]")
+    assert "sex=female" in page.url and "q=brain" in page.url
+    page.fill("#q", "")
+    wait_for_count(page, hoa_count(SamplePatient_sex="F"))
+    assert sort_label(page) == "Newest scans first"
+    assert page.errors == []
+
+
+def test_a_query_without_results_offers_the_nearest_changes_with_their_counts(page, hoa_server):
+    assert hoa_count(SamplePatient_sex="F", SamplePatient_organ_name="testis") == 0
+    without_female = hoa_count(SamplePatient_organ_name="testis")
+    without_testis = hoa_count(SamplePatient_sex="F")
+    open_explore(page, hoa_server.url + "?q=female+testis")
+    wait_for_count(page, 0)
+    page.wait_for_selector("#offers button")
+    assert page.locator("#offers button").all_inner_texts() == [
+        f"without “testis” ({without_testis} datasets)", f"without “female” ({without_female} datasets)"]
+    page.click("#offers button >> nth=1")
+    wait_for_count(page, without_female)
+    assert page.input_value("#q") == "testis"
+    open_explore(page, hoa_server.url + "?organ=testis&sex=female")
+    wait_for_count(page, 0)
+    page.wait_for_selector("#offers button")
+    assert page.locator("#offers button").all_inner_texts() == [
+        f"without Organ: testis ({without_testis} datasets)", f"without Sex: female ({without_female} datasets)"]
+    assert page.errors == []
+
+
+def column(page, label: str) -> list[str]:
+    headers = page.locator("#table-view thead th").all_inner_texts()
+    index = [h.strip(" ▲▼") for h in headers].index(label)
+    return page.locator(f"#table-view tbody tr > :nth-child({index + 1})").all_inner_texts()
+
+
+def test_the_list_view_shows_the_cards_datasets_sorted_by_a_chosen_column_and_survives_reload(page, hoa_server):
+    livers = sorted(row["TOMOReconstruction_voxel_size_x"] for row in hoa_facts()
+                     if row.get("SamplePatient_organ_name") == "liver")
+    assert 1 < len(livers) < 24
+    open_explore(page, hoa_server.url + "?organ=liver")
+    wait_for_count(page, len(livers))
+    cards = page.locator("#cards .card-title a").evaluate_all("links => links.map(a => a.href)")
+    page.click("[data-view=list]")
+    page.wait_for_selector("#table-view tbody tr")
+    assert page.is_hidden("#cards") and "view=list" in page.url
+    assert page.locator("#table-view tbody th a").evaluate_all("links => links.map(a => a.href)") == cards
+    page.click("#table-view thead button[data-sort=voxel_size]")
+    page.wait_for_function("document.querySelector('#table-view th[aria-sort]')?.textContent.includes('Voxel')")
+    assert "sort=voxel_size" in page.url
+    sizes = [float(text.split()[0]) for text in column(page, "Voxel size")]
+    assert sizes == pytest.approx(livers, rel=1e-3)
+    assert page.get_attribute("#table-view th[aria-sort]", "aria-sort") == "ascending"
+    shown = page.locator("#table-view tbody th a").all_inner_texts()
+    screenshot(page, "explore-list-view")
+    page.reload()
+    page.wait_for_selector(".explore[data-ready=true]")
+    page.wait_for_selector("#table-view tbody tr")
+    assert page.locator("#table-view tbody th a").all_inner_texts() == shown
+    assert page.is_hidden("#cards")
     assert page.errors == []

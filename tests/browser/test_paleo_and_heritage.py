@@ -157,3 +157,20 @@ def test_the_burrow_page(page, paleo_server):
     assert page.locator("h1").inner_text() == "burrow BP1-5558 Thrinaxodon Broomistega"
     screenshot(page, "dataset-paleo-burrow")
     assert page.errors == []
+
+
+def test_geological_time_is_listed_oldest_first_whatever_the_counts(page, paleo_server):
+    open_explore(page, paleo_server.url)
+
+    def listed(parent: str) -> list[str]:
+        """The values right under `parent` ('' for the eras), in the order the facet lists them."""
+        return page.eval_on_selector_all(
+            "fieldset[data-facet=era] input[type=checkbox]", """(boxes, parent) => boxes.map(b => b.value)
+                .filter(v => v.split('>').slice(0, -1).join('>') === parent).map(v => v.split('>').pop())""",
+            parent)
+
+    # The chart's order, by age, not the datasets' counts.
+    assert listed("") == ["Neoproterozoic", "Paleozoic", "Mesozoic", "Cenozoic"]
+    assert listed("Paleozoic") == ["Cambrian", "Ordovician", "Devonian", "Permian"]
+    assert listed("Mesozoic") == ["Triassic", "Jurassic", "Cretaceous"]
+    assert listed("Mesozoic>Cretaceous") == ["Early Cretaceous", "Late Cretaceous"]

@@ -90,11 +90,31 @@ def test_image_root_that_is_no_folder(project, built, capsys):
                    r"site_config/hoa\.yml:\d+:\d+: images\.root: folder not found: hoa/no-such-images")
 
 
-def test_card_image_field_that_names_no_field(project, built, capsys):
+def test_card_subtitle_that_names_no_field(project, built, capsys):
     before = tree_hashes(built / "hoa")
-    break_file(project / "collections/hoa.yml", "image_fields: [organ, dataset_kind]", "image_fields: [organ, kind]")
+    break_file(project / "collections/hoa.yml", "subtitle: name", "subtitle: nmae")
     assert_refused(capsys, project, built, before,
-                   r"collections/hoa\.yml:\d+:\d+: card\.image_fields\[1\]: names no field of 'fields'")
+                   r"collections/hoa\.yml:\d+:\d+: card\.subtitle: names no field of 'fields'.*did you mean 'name'")
+
+
+def test_a_value_label_on_a_numeric_facet(project, built, capsys):
+    before = tree_hashes(built / "hoa")
+    break_file(project / "collections/hoa.yml", "parameter: SamplePatient_age, unit: years}",
+               "parameter: SamplePatient_age, unit: years, values: {'60': sixty}}")
+    assert_refused(capsys, project, built, before,
+                   r"collections/hoa\.yml:\d+:\d+: fields\.age\.values: labels and orders are for text values, "
+                   r"but 'age' is a number")
+
+
+def test_a_label_of_a_value_no_dataset_has_is_a_warning_naming_its_line(project, tmp_path, capsys):
+    schema = project / "collections/hoa.yml"
+    break_file(schema, "values: {achillesTendon:", "values: {hart: heart, achillesTendon:")
+    line = next(number for number, text in enumerate(schema.read_text().splitlines(), 1) if "hart: heart" in text)
+    column = schema.read_text().splitlines()[line - 1].index("hart") + 1
+    assert main(["build", "hoa", "--project", str(project), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    warnings = [text for text in capsys.readouterr().err.splitlines() if text.startswith("warning: ")]
+    assert f"warning: collections/hoa.yml:{line}:{column}: fields.organ.values.hart: no dataset of the collection " \
+           "has the value 'hart' (did you mean 'heart'?)" in warnings
 
 
 def test_neuroglancer_url_that_is_no_http_url(project, built, capsys):

@@ -67,7 +67,8 @@ def test_every_doi_of_the_snapshot_has_a_landing_page_where_its_resolver_points(
 def test_the_index_pages_list_every_doi_once(doi_site):
     listed = []
     for page in [doi_site / "index.html", *sorted((doi_site / "page").glob("*/index.html"))]:
-        listed += re.findall(r'<li><a href="(?:\.\./)*(10\.[^"]+)/">', page.read_text(encoding="utf-8"))
+        listed += re.findall(r'<h3 class="card-title"><a href="(?:\.\./)*(10\.[^"]+)/">',
+                             page.read_text(encoding="utf-8"))
     assert sorted(listed) == sorted(quote(doi, safe="/-._~") for doi in snapshot_dois())
 
 

@@ -1,46 +1,50 @@
 // The explore page: search box, facets, sorting and results, all kept in the URL.
-// Without JavaScript the page still lists every dataset, page by page.
+// Without JavaScript the page still lists every dataset, page by page. Each job is a module:
+// cards.js and table.js show results, chips.js the active filters, drawer.js the phone's filter drawer,
+// values.js reads facet values in the query, offers.js suggests filters and changes, share.js copies the view.
+import { card, watchImage } from "./cards.js";
+import { Chips, chipsOf } from "./chips.js";
+import { make } from "./dom.js";
+import { Drawer } from "./drawer.js";
+import { Offers } from "./offers.js";
 import { FacetValues, SearchIndex, firstInOrder, formatValue, parseQuery } from "./search.js";
+import { copyLinkButton } from "./share.js";
+import { ResultTable } from "./table.js";
+import { asFilters, namedTest, namedValues, queryWithout, valueNames } from "./values.js";
 
 const PAGE = 24;
-const RESERVED = new Set(["q", "sort", "page"]);
+const RESERVED = new Set(["q", "sort", "page", "view"]);
 const root = document.querySelector(".explore");
 const elements = {
   query: document.getElementById("q"),
   form: document.querySelector(".search-form"),
   panel: document.getElementById("facet-panel"),
+  filters: document.getElementById("filters"),
   clear: document.getElementById("clear-filters"),
   count: document.getElementById("result-count"),
   noun: document.getElementById("result-noun"),
   message: document.getElementById("search-message"),
   cards: document.getElementById("cards"),
+  table: document.getElementById("table-view"),
   more: document.getElementById("load-more"),
   sort: document.getElementById("sort"),
   sortBox: document.querySelector(".sort"),
+  views: document.querySelector(".view-choice"),
 };
 
 let index;
 let facets = [];  // {facet, values: FacetValues (a range's once its column is here), column, counts, ...controls}
-let state = { q: "", filters: new Map(), sort: "", page: 1 };
+let names = new Map();  // words of facet value labels -> the values they name
+let state = { q: "", filters: new Map(), sort: "", page: 1, view: "cards" };
 let results = [];  // matching document ids
 let order = null;  // how to order them, or null when their id order is already right
 let shown = 0;
 let runNumber = 0;
 let lastAction = "";
+let chips, drawer, offers, table;
 
 const param = (facet) => (RESERVED.has(facet.name) ? `f.${facet.name}` : facet.name);
 const isRange = (facet) => facet.type === "range" || facet.type === "date";
-
-function make(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") element.textContent = value;
-    else if (name === "class") element.className = value;
-    else element.setAttribute(name, value);
-  }
-  element.append(...children);
-  return element;
-}
 
 // ---------------------------------------------------------------- URL state
 
@@ -61,7 +65,8 @@ function readState() {
     }
   }
   const page = Math.max(1, Number.parseInt(params.get("page") || "1", 10) || 1);
-  return { q: params.get("q") || "", filters, sort: params.get("sort") || "", page };
+  const view = params.get("view") === "list" ? "list" : "cards";
+  return { q: params.get("q") || "", filters, sort: params.get("sort") || "", page, view };
 }
 
 function stateQuery() {
@@ -75,6 +80,7 @@ function stateQuery() {
     else params.set(param(facet), `${filter.min ?? ""}..${filter.max ?? ""}`);
   }
   if (state.sort) params.set("sort", state.sort);
+  if (state.view === "list") params.set("view", "list");
   if (state.page > 1) params.set("page", String(state.page));
   const text = params.toString();
   return text ? `?${text}` : location.pathname;
@@ -237,7 +243,6 @@ function syncControls() {
       showRange(entry, filter);
     }
   }
-  elements.sort.value = state.sort || (state.q ? "relevance" : index.manifest.defaultSort);
 }
 
 function openBranch(entry, id) {
@@ -250,7 +255,7 @@ function openBranch(entry, id) {
 function paintChoices(entry) {
   const filter = state.filters.get(entry.facet.name);
   const counts = entry.counts;
-  if (counts && !entry.ordered && !entry.items[0]?.item.closest("fieldset").contains(document.activeElement)) {
+  if (counts && !entry.ordered && !entry.facet.ordered && !entry.items[0]?.item.closest("fieldset").contains(document.activeElement)) {
     // Most common first among siblings, once: later the order stays put while counts change.
     const byCount = (a, b) => counts[b.id] - counts[a.id] || a.key.localeCompare(b.key);
     for (const item of [...entry.items].sort(byCount)) item.item.parentElement.append(item.item);
@@ -301,9 +306,9 @@ async function loadColumns(entries) {
 
 // One pass over the candidates: the results, and (if every column is here) the counts of each facet,
 // which ignore that facet's own filter so that choosing a value never hides its siblings.
-function evaluate(candidates, withCounts) {
+function evaluate(candidates, withCounts, filters = state.filters) {
   const tests = facets.map((entry) => {
-    const filter = state.filters.get(entry.facet.name);
+    const filter = filters.get(entry.facet.name);
     return filter === undefined ? null : entry.values.test(filter);
   });
   if (withCounts) for (const entry of facets) entry.counts = entry.values.emptyCounts();
@@ -327,19 +332,35 @@ function evaluate(candidates, withCounts) {
   return matching;
 }
 
+// What a query and filters select before the facet filters: the text's matches (null: every document),
+// narrowed to the values its words name. Words that name a value are answered by that value, not the text.
+async function select(query, filters) {
+  const { clauses, notes } = parseQuery(query, index.fields, index.stopWords);
+  const named = namedValues(clauses, names);
+  const byValue = new Set(named.flatMap((found) => found.clauses));
+  const needed = facets.filter((entry) => filters.has(entry.facet.name)
+    || named.some((found) => found.values.some((value) => value.entry === entry)));
+  const [text] = await Promise.all([index.textMatches(clauses.filter((_, i) => !byValue.has(i))),
+    loadColumns(needed)]);
+  let candidates = text === null ? null : text.docs;
+  if (named.length) {
+    const tests = named.map(namedTest);
+    const pool = candidates ?? Array.from({ length: index.count }, (_, doc) => doc);
+    candidates = pool.filter((doc) => tests.every((test) => test(doc)));
+  }
+  return { clauses, notes, named, text, candidates };
+}
+
 async function run() {
   const number = ++runNumber;
-  const { clauses, notes } = parseQuery(state.q, index.fields, index.stopWords);
-  const filtered = facets.filter((entry) => state.filters.has(entry.facet.name));
-  const [text] = await Promise.all([index.textMatches(clauses), loadColumns(filtered)]);
+  const { clauses, notes, named, text, candidates } = await select(state.q, state.filters);
   if (number !== runNumber) return;
   // The whole collection's counts are in the manifest; other views count over the columns.
-  const whole = text === null && !filtered.length;
+  const whole = candidates === null && state.filters.size === 0;
   if (whole) for (const entry of facets) entry.counts = entry.facet.counts || null;
   const complete = whole || facets.every((entry) => entry.column);
-  const candidates = text === null ? null : text.docs;
   const matching = evaluate(candidates, complete && !whole);  // in id order: the default order
-  const sorting = state.sort || (clauses.some((c) => c.occur !== "not") ? "relevance" : index.manifest.defaultSort);
+  const sorting = currentSort(clauses);
   let compare = null;
   if (sorting === "relevance" && text !== null) {
     compare = (a, b) => text.score[b] - text.score[a] || a - b;
@@ -350,17 +371,20 @@ async function run() {
   }
   results = matching;
   order = compare;
-  const first = await cardsFor(inOrder(0, Math.max(1, state.page) * PAGE));
+  const first = await documentsOf(inOrder(0, Math.max(1, state.page) * PAGE));
   if (number !== runNumber) return;
-  // Paint results at once: count and cards always agree.
+  // Paint results at once: count and results always agree.
   elements.count.textContent = String(results.length);
-  elements.noun.textContent = results.length === 1 ? "dataset" : "datasets";
+  elements.noun.textContent = results.length === 1 ? root.dataset.noun : root.dataset.nouns;
+  elements.sort.value = sorting;
   showNotes(notes, results.length);
-  elements.clear.hidden = !state.q && state.filters.size === 0;
-  shown = first.childElementCount;  // before the fragment empties into the list
-  elements.cards.replaceChildren(first);
+  paintChips();
+  drawer.count(chipsOf(facets, state.filters).length, results.length);
+  shown = paint(first, false);
   elements.more.hidden = shown >= results.length;
   root.dataset.results = String(number);
+  if (results.length) offerFilters(clauses, named);
+  else await offerChanges(number, clauses, named);
   if (!complete) {  // the other facets' counts follow as soon as their columns arrive
     await loadColumns(facets.filter((entry) => !entry.column));
     if (number !== runNumber) return;
@@ -370,23 +394,90 @@ async function run() {
   root.dataset.counts = String(number);
 }
 
+// The sort in force: the chosen one, else relevance while words rank the results, else the default.
+function currentSort(clauses) {
+  if (state.sort) return state.sort;
+  return clauses.some((clause) => clause.occur !== "not") ? "relevance" : index.manifest.defaultSort;
+}
+
 function showNotes(notes, count) {
   const lines = [...notes];
-  if (!count) lines.push("No dataset matches. Remove a filter or a word to see more.");
+  if (!count) lines.push("No dataset matches.");
   elements.message.hidden = !lines.length;
   elements.message.textContent = lines.join(" ");
 }
 
-// Card elements for these documents, fetching only the chunks of the index that hold them.
-async function cardsFor(ids) {
+// "Filter by Sex: female?": the words that name a value become that filter.
+function offerFilters(clauses, named) {
+  offers.show("Read as filters:", named.flatMap((found) => asFilters(found).map(({ entry, keys, label }) => ({
+    text: `Filter by ${entry.facet.label}: ${label}?`,
+    apply: () => {
+      state.q = queryWithout(clauses, found.clauses);
+      state.filters.set(entry.facet.name, new Set([...(state.filters.get(entry.facet.name) || []), ...keys]));
+      syncControls();
+      update("filter");
+    },
+  }))));
+}
+
+// No results: each word and each filter left out in turn, and the counts that gives; the best few.
+async function offerChanges(number, clauses, named) {
+  const changes = [];
+  const byValue = new Set(named.flatMap((found) => found.clauses));
+  clauses.forEach((clause, i) => {
+    if (clause.occur === "not" || byValue.has(i)) return;
+    changes.push({ text: `without “${clause.word}”`, q: queryWithout(clauses, [i]), filters: state.filters });
+  });
+  for (const found of named) {
+    const words = found.clauses.map((i) => clauses[i].word).join(" ");
+    changes.push({ text: `without “${words}”`, q: queryWithout(clauses, found.clauses), filters: state.filters });
+  }
+  for (const chip of chipsOf(facets, state.filters)) {
+    const filters = new Map([...state.filters].map(([name, filter]) => [name, filter instanceof Set ? new Set(filter) : filter]));
+    chip.remove(filters);
+    changes.push({ text: `without ${chip.text}`, q: state.q, filters });
+  }
+  for (const change of changes) {
+    const { candidates } = await select(change.q, change.filters);
+    change.count = evaluate(candidates, false, change.filters).length;
+  }
+  if (number !== runNumber) return;
+  const best = changes.filter((change) => change.count > 0).sort((a, b) => b.count - a.count).slice(0, 3);
+  offers.show("Try", best.map((change) => ({
+    text: `${change.text} (${change.count} ${change.count === 1 ? root.dataset.noun : root.dataset.nouns})`,
+    apply: () => { state.q = change.q; state.filters = change.filters; syncControls(); update("filter"); },
+  })));
+}
+
+function paintChips() {
+  chips.show(chipsOf(facets, state.filters), Boolean(state.q) || state.filters.size > 0);
+}
+
+// The index's data of these documents, fetching only the chunks that hold them.
+async function documentsOf(ids) {
   const chunkSize = index.manifest.docChunk;
   const chunks = new Map();
   await Promise.all([...new Set(ids.map((id) => Math.floor(id / chunkSize)))].map(async (chunk) => {
     chunks.set(chunk, await index.file(`d/${chunk}.json`));
   }));
-  const fragment = document.createDocumentFragment();
-  for (const id of ids) fragment.append(card(chunks.get(Math.floor(id / chunkSize))[id % chunkSize]));
-  return fragment;
+  return ids.map((id) => chunks.get(Math.floor(id / chunkSize))[id % chunkSize]);
+}
+
+// Show documents as cards or as rows of the list view; returns how many were added.
+function paint(documents, append) {
+  const list = state.view === "list";
+  elements.cards.hidden = list;
+  elements.table.hidden = !list;
+  for (const button of elements.views.querySelectorAll("button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.view === state.view));
+  }
+  if (list) {
+    table.sortedBy(elements.sort.value, index.manifest.sorts);
+    return table.rows(documents, append);
+  }
+  const items = documents.map((document) => card(document, root.dataset.root));
+  if (append) elements.cards.append(...items); else elements.cards.replaceChildren(...items);
+  return items.length;
 }
 
 // Results from `start` to `end` in the chosen order; only that many are ever put in order.
@@ -396,46 +487,10 @@ function inOrder(start, end) {
 
 async function showMore(limit) {
   const number = runNumber;
-  const more = await cardsFor(inOrder(shown, limit));
+  const more = await documentsOf(inOrder(shown, limit));
   if (number !== runNumber) return;
-  shown += more.childElementCount;
-  elements.cards.append(more);
+  shown += paint(more, true);
   elements.more.hidden = shown >= results.length;
-}
-
-const CARD_SIZES = "(max-width: 640px) 92vw, (max-width: 1100px) 45vw, 300px";
-
-// The same <picture> as card.html: width and height reserve its box, so nothing moves when it loads.
-function picture(image) {
-  const srcset = (variants) => variants.map(([path, width]) => `${root.dataset.root}${path} ${width}w`).join(", ");
-  const element = make("picture");
-  const sets = image.sets;
-  for (const [type, variants] of sets.slice(0, -1)) {
-    element.append(make("source", { type, srcset: srcset(variants), sizes: CARD_SIZES }));
-  }
-  const img = make("img", { src: root.dataset.root + image.src, srcset: srcset(sets[sets.length - 1][1]),
-    sizes: CARD_SIZES, width: String(image.w), height: String(image.h), alt: image.alt, loading: "lazy",
-    decoding: "async" });
-  watchImage(img);
-  element.append(img);
-  return make("div", { class: "card-media" }, element);
-}
-
-// An image that fails to load leaves its coloured box, never a broken-image icon.
-function watchImage(img) {
-  if (img.complete && img.naturalWidth === 0 && img.currentSrc) img.classList.add("failed");
-  img.addEventListener("error", () => img.classList.add("failed"));
-}
-
-function card([path, title, rows, text, image]) {
-  const facts = make("dl", { class: "card-facts" });
-  for (const [label, value] of rows) facts.append(make("div", {}, make("dt", { text: label }), make("dd", { text: value })));
-  const item = make("li", { class: "card" });
-  if (image) item.append(picture(image));
-  item.append(make("h3", { class: "card-title" }, make("a", { href: root.dataset.root + path, text: title })));
-  if (rows.length) item.append(facts);
-  if (text) item.append(make("p", { class: "card-text", text }));
-  return item;
 }
 
 async function update(action) {
@@ -445,6 +500,27 @@ async function update(action) {
 }
 
 // ---------------------------------------------------------------- start
+
+function startTools() {
+  chips = new Chips(document.getElementById("chips"), document.getElementById("chip-list"), (chip) => {
+    chip.remove(state.filters);
+    syncControls();
+    update("filter");
+  });
+  drawer = new Drawer({ panel: elements.filters, open: document.getElementById("open-filters"),
+    close: document.getElementById("close-filters"), done: document.getElementById("show-results") });
+  offers = new Offers(document.getElementById("offers"));
+  const columns = index.manifest.table ? index.manifest.table.columns : [{ label: "Title", sort: null }];
+  table = new ResultTable(elements.table, columns, root.dataset.root, (key) => {
+    state.sort = key;
+    update("sort");
+  });
+  elements.views.hidden = false;
+  for (const button of elements.views.querySelectorAll("button")) {
+    button.addEventListener("click", () => { state.view = button.dataset.view; update("view"); });
+  }
+  copyLinkButton(document.getElementById("copy-link"));
+}
 
 async function start() {
   document.documentElement.classList.add("js");
@@ -459,10 +535,12 @@ async function start() {
   }
   facets = index.manifest.facets.map((facet) => ({ facet, column: null, counts: null,
     values: facet.values ? new FacetValues(facet, facet.values) : null }));
+  names = valueNames(facets, index.stopWords);
   buildPanel();
   elements.sort.append(make("option", { value: "relevance", text: "Relevance" }));
   for (const sort of index.manifest.sorts) elements.sort.append(make("option", { value: sort.key, text: sort.label }));
   elements.sortBox.hidden = false;
+  startTools();
   state = readState();
   syncControls();
   paintFacets();
@@ -480,7 +558,7 @@ async function start() {
   });
   elements.sort.addEventListener("change", () => { state.sort = elements.sort.value; update("sort"); });
   elements.clear.addEventListener("click", () => {
-    state = { q: "", filters: new Map(), sort: "", page: 1 };
+    state = { q: "", filters: new Map(), sort: "", page: 1, view: state.view };
     syncControls();
     update("clear");
     elements.query.focus();
