@@ -14,10 +14,6 @@ PALETTE = drawing.Palette("#1f4e79", "#f2a900")
 BREAKS = ["\n", "\r", "\r\n", "\x85", "\u2028", "\u2029", "\x0b", "\x0c", "\x00", "\x1b[31m"]
 
 
-def card(headline: str, details: str = "") -> list:
-    return drawing.card_picture(drawing.CardPicture(headline, details, PALETTE, FONTS))
-
-
 def social(title: str, value: str) -> object:
     return drawing.social_picture(drawing.SocialPicture("Atlas", title, (("Organ", value), ("Size", value)),
                                                         PALETTE, FONTS))
@@ -25,14 +21,12 @@ def social(title: str, value: str) -> object:
 
 def test_line_breaks_and_controls_in_drawn_text_are_drawn():
     for mark in BREAKS:
-        assert [p.size for p in card(f"Lung{mark}left", f"a{mark}b")] == [(400, 250), (800, 500), (1600, 1000)]
         assert social(f"Title{mark}two", f"x{mark}y").size == drawing.SOCIAL_SIZE
 
 
 def test_a_long_unbroken_string_is_cut_quickly():
     run = "x" * 200_000
     started = time.perf_counter()
-    card(run, run)
     social(run, run)
     assert time.perf_counter() - started < 5
 
@@ -46,5 +40,4 @@ def test_drawn_text_is_one_line_of_at_most_the_cap():
 @settings(max_examples=40, deadline=None)
 @given(st.text(st.characters(codec="utf-8"), max_size=400))
 def test_any_text_is_drawn(text):
-    card(text, text)
     social(text, text)
