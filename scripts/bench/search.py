@@ -83,8 +83,8 @@ def build_ours(snapshot: Path, folder: Path, work: Path) -> tuple[Path, float]:
 def as_url(state: dict) -> str:
     params = []
     for name, value in state.items():
-        if name == "q":
-            params.append(("q", value))
+        if name == "q":  # quoted: our search reads a word naming a facet value as that filter, the others as text
+            params.append(("q", " ".join(f'"{word}"' for word in value.split())))
         elif isinstance(value[0], (int, float)):
             params.append((name, f"{value[0]}..{value[1]}"))
         else:
